@@ -1,0 +1,1 @@
+"""Alerts: the outbox (deliveries written with the incident change), dispatcher and channels."""

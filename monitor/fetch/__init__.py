@@ -1,0 +1,1 @@
+"""Fetch: feed URLs and local files -> ``FetchResult`` (conditional GET, limits, guard)."""

@@ -1,0 +1,1 @@
+"""Incidents: decide which incident an attack report belongs to, and reconcile its fields."""

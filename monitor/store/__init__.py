@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, repository functions and Alembic migrations."""

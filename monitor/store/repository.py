@@ -1,0 +1,265 @@
+"""Queries and writes on the tables, one small function each. Callers own the session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from monitor.config import FeedConfig
+from monitor.records import Attack
+from monitor.store.models import Delivery, Feed, Incident, Item, ItemIncident, utcnow
+
+# --- feeds -----------------------------------------------------------------------------
+
+
+def sync_config_feeds(session: Session, feeds: Sequence[FeedConfig]) -> None:
+    """Make the feed table hold the configured feeds; config feeds no longer listed are disabled."""
+    existing = {f.name: f for f in session.exec(select(Feed)).all()}
+    listed = set()
+    for conf in feeds:
+        listed.add(conf.name)
+        feed = existing.get(conf.name) or Feed(name=conf.name, created_at=utcnow())
+        if feed.url != conf.url or feed.path != conf.path:
+            feed.etag = feed.last_modified = feed.body_hash = None
+        feed.url, feed.path, feed.origin = conf.url, conf.path, "config"
+        feed.enabled = conf.enabled
+        feed.interval_s = int(conf.interval.total_seconds()) if conf.interval else None
+        feed.fetch_full_text, feed.category = conf.fetch_full_text, conf.category
+        session.add(feed)
+    for name, feed in existing.items():
+        if feed.origin == "config" and name not in listed and feed.enabled:
+            feed.enabled = False
+            session.add(feed)
+
+
+def source_feed(
+    session: Session,
+    name: str,
+    *,
+    url: str | None = None,
+    path: str | None = None,
+    origin: str = "backfill",
+    category: str | None = None,
+) -> Feed:
+    """The feed row for a source, created on first use (backfill sources are not polled)."""
+    feed = session.exec(select(Feed).where(Feed.name == name)).first()
+    if feed is None:
+        feed = Feed(
+            name=name,
+            url=url,
+            path=path,
+            origin=origin,
+            enabled=origin != "backfill",
+            category=category,
+            created_at=utcnow(),
+        )
+        session.add(feed)
+        session.flush()
+    return feed
+
+
+def due_feeds(session: Session, now: datetime, limit: int = 10_000) -> list[Feed]:
+    """Enabled feeds whose next poll time has come (never-polled first)."""
+    query = (
+        select(Feed)
+        .where(Feed.enabled, or_(col(Feed.next_poll_at).is_(None), col(Feed.next_poll_at) <= now))
+        .order_by(col(Feed.next_poll_at).asc().nulls_first(), col(Feed.id))
+        .limit(limit)
+    )
+    return list(session.exec(query).all())
+
+
+def all_feeds(session: Session) -> list[Feed]:
+    """Every feed, by name."""
+    return list(session.exec(select(Feed).order_by(col(Feed.name))).all())
+
+
+def feed_by_name(session: Session, name: str) -> Feed | None:
+    """The feed called ``name``, if any."""
+    return session.exec(select(Feed).where(Feed.name == name)).first()
+
+
+# --- items -----------------------------------------------------------------------------
+
+
+def known_guids(session: Session, feed_id: int, guids: Iterable[str]) -> set[str]:
+    """Which of ``guids`` this feed already stored."""
+    wanted = list(guids)
+    found: set[str] = set()
+    for chunk in _chunks(wanted, 500):
+        query = select(Item.guid).where(Item.feed_id == feed_id, col(Item.guid).in_(chunk))
+        found.update(session.exec(query).all())
+    return found
+
+
+def known_links(session: Session, links: Iterable[str]) -> dict[str, int]:
+    """Canonical link -> item id, for the links already stored (any feed)."""
+    wanted = [link for link in links if link]
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted, 500):
+        query = select(Item.canonical_link, Item.id).where(col(Item.canonical_link).in_(chunk))
+        for link, item_id in session.exec(query).all():
+            if link is not None and item_id is not None:
+                found.setdefault(link, item_id)
+    return found
+
+
+def item_by_hash(session: Session, content_hash: str) -> Item | None:
+    """The first item whose normalised text hashes to ``content_hash``."""
+    query = select(Item).where(Item.content_hash == content_hash).order_by(col(Item.id)).limit(1)
+    return session.exec(query).first()
+
+
+def incident_ids_of_item(session: Session, item_id: int) -> list[tuple[int, int]]:
+    """(incident id, attack index) for every incident an item reports."""
+    query = select(ItemIncident.incident_id, ItemIncident.attack_index).where(
+        ItemIncident.item_id == item_id
+    )
+    return [(i, a) for i, a in session.exec(query).all()]
+
+
+# --- incidents -------------------------------------------------------------------------
+
+
+def candidate_incidents(
+    session: Session, attack: Attack, window_days: int, limit: int = 200
+) -> list[Incident]:
+    """Incidents an attack might belong to, found through the date/country/site indexes."""
+    query = select(Incident)
+    if attack.event_date is not None:
+        low = attack.event_date - timedelta(days=window_days)
+        high = attack.event_date + timedelta(days=window_days)
+        query = query.where(col(Incident.event_date).between(low, high))
+        if attack.country:
+            query = query.where(
+                or_(col(Incident.country) == attack.country, col(Incident.country).is_(None))
+            )
+    elif attack.site:
+        query = query.where(Incident.site == attack.site)
+    else:
+        return []
+    return list(session.exec(query.order_by(col(Incident.id)).limit(limit)).all())
+
+
+def incident_sources(
+    session: Session, incident_id: int, limit: int = 50
+) -> list[tuple[Item, ItemIncident]]:
+    """The items reporting an incident, oldest first, with their link rows."""
+    query = (
+        select(Item, ItemIncident)
+        .join(ItemIncident, col(ItemIncident.item_id) == col(Item.id))
+        .where(ItemIncident.incident_id == incident_id)
+        .order_by(col(Item.published).asc().nulls_last(), col(Item.id))
+        .limit(limit)
+    )
+    return [(item, link) for item, link in session.exec(query).all()]
+
+
+def list_incidents(
+    session: Session,
+    *,
+    relevant_only: bool = False,
+    since: date | None = None,
+    limit: int | None = None,
+) -> list[Incident]:
+    """Incidents, most recently updated first."""
+    query = select(Incident)
+    if relevant_only:
+        query = query.where(Incident.relevant)
+    if since:
+        query = query.where(col(Incident.event_date) >= since)
+    query = query.order_by(col(Incident.last_updated_at).desc(), col(Incident.id).desc())
+    if limit:
+        query = query.limit(limit)
+    return list(session.exec(query).all())
+
+
+# --- export ----------------------------------------------------------------------------
+
+
+def iter_items_with_primary_incident(
+    session: Session, batch: int = 1000
+) -> Iterator[tuple[Item, str, int | None]]:
+    """Every item with its feed's name and its main incident id, in id order, streamed."""
+    last_id = 0
+    while True:
+        query = (
+            select(Item, Feed.name, Feed.title)
+            .join(Feed, col(Feed.id) == col(Item.feed_id))
+            .where(col(Item.id) > last_id)
+            .order_by(col(Item.id))
+            .limit(batch)
+        )
+        rows = session.exec(query).all()
+        if not rows:
+            return
+        ids = [item.id for item, _, _ in rows]
+        primary = dict(
+            session.exec(
+                select(ItemIncident.item_id, ItemIncident.incident_id).where(
+                    col(ItemIncident.item_id).in_(ids), ItemIncident.is_primary
+                )
+            ).all()
+        )
+        for item, name, title in rows:
+            yield item, title or name, primary.get(item.id or 0)
+        last_id = rows[-1][0].id or last_id
+
+
+def incident_links(session: Session, incident_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Incident id -> links of its sources."""
+    out: dict[int, list[str]] = {}
+    for chunk in _chunks(list(incident_ids), 500):
+        query = (
+            select(ItemIncident.incident_id, Item.link)
+            .join(Item, col(Item.id) == col(ItemIncident.item_id))
+            .where(col(ItemIncident.incident_id).in_(chunk))
+            .order_by(col(Item.id))
+        )
+        for incident_id, link in session.exec(query).all():
+            if link:
+                out.setdefault(incident_id, []).append(link)
+    return out
+
+
+# --- deliveries ------------------------------------------------------------------------
+
+
+def delivery_counts(session: Session) -> dict[str, int]:
+    """Number of deliveries per status."""
+    query = select(Delivery.status, func.count()).group_by(Delivery.status)
+    return dict(session.exec(query).all())
+
+
+def _chunks(values: list[str] | list[int], size: int) -> Iterator[list]:  # type: ignore[type-arg]
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def claim_due_feeds(
+    session: Session, now: datetime, owner: str, lease_until: datetime, limit: int = 10_000
+) -> list[Feed]:
+    """Lease due feeds to ``owner`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL).
+
+    A feed leased by another process is skipped until its lease expires, so several
+    processes split the due feeds and a dead process's feeds are taken over.
+    """
+    query = (
+        select(Feed)
+        .where(
+            Feed.enabled,
+            or_(col(Feed.next_poll_at).is_(None), col(Feed.next_poll_at) <= now),
+            or_(col(Feed.lease_expires_at).is_(None), col(Feed.lease_expires_at) < now),
+        )
+        .order_by(col(Feed.next_poll_at).asc().nulls_first(), col(Feed.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    feeds = list(session.exec(query).all())
+    for feed in feeds:
+        feed.lease_owner, feed.lease_expires_at = owner, lease_until
+        session.add(feed)
+    return feeds
