@@ -15,7 +15,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from monitor.alerts.dispatcher import Dispatcher, DispatchSummary
 from monitor.config import Settings
 from monitor.fetch.client import Fetcher
-from monitor.pipeline import FeedOutcome, IngestStats, Pipeline
+from monitor.pipeline import IngestStats, Pipeline
+from monitor.polling import FeedOutcome, Poller
 from monitor.store import repository as repo
 from monitor.store.database import Database
 from monitor.store.models import utcnow
@@ -55,6 +56,7 @@ class Daemon:
         self.db = db
         self.owner = owner or process_name()
         self.pipeline = Pipeline(settings, db)
+        self.poller = Poller(self.pipeline)
         self.dispatcher = Dispatcher(settings, db, self.owner)
         self._stop = asyncio.Event()
 
@@ -72,7 +74,7 @@ class Daemon:
                 session, now, self.owner, now + self.settings.daemon.lease_ttl
             )
         summary = CycleSummary()
-        summary.absorb(await self.pipeline.poll(fetcher, feeds))
+        summary.absorb(await self.poller.poll(fetcher, feeds))
         summary.seconds = time.perf_counter() - started
         if feeds:
             s = summary.stats
