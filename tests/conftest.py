@@ -19,6 +19,16 @@ from tests.servers import HTTPTestServer
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 POSTGRES_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL")
+#: The shared material beside the repository (absent in a user's clone: tests using it skip).
+SHARED = Path(os.environ.get("MONITOR_SHARED_DIR") or REPO.parent / "shared")
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under the shared material, or skip the test when it is not there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not available (shared material is not part of the repository)")
+    return path
 
 
 def make_settings(**sections: Any) -> Settings:
