@@ -7,27 +7,24 @@ changes they cause and the deliveries those changes call for, all or nothing.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from monitor.alerts.outbox import enqueue_change, severity_of
 from monitor.config import Settings
 from monitor.detect import Detector
-from monitor.incidents.matcher import DATE_WINDOW_DAYS, best_match
-from monitor.incidents.reconcile import reconcile, title_for
+from monitor.incidents import assign, duplicates
+from monitor.incidents.matcher import Report
 from monitor.parse.urls import canonical_link
-from monitor.records import Attack, Entry, IncidentChange, Verdict
+from monitor.records import Entry, Verdict
 from monitor.store import repository as repo
 from monitor.store.database import Database
-from monitor.store.models import Incident, Item, ItemIncident, utcnow
+from monitor.store.models import Item, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +32,8 @@ log = logging.getLogger(__name__)
 #: (backfill sends one digest at the end instead).
 AlertMode = Literal["immediate", "none", "collect"]
 
-_WORDS = re.compile(r"\w+")
+#: Characters of an item's body kept as the lede (an incident's summary comes from it).
+LEDE_CHARS = 600
 
 
 @dataclass
@@ -63,8 +61,14 @@ class IngestStats:
 
 def text_hash(entry: Entry) -> str:
     """Hash of the lower-cased words of title and body: equal for verbatim copies."""
-    words = _WORDS.findall(entry.text.lower())
-    return hashlib.blake2b(" ".join(words).encode(), digest_size=16).hexdigest()
+    return duplicates.text_hash(entry.text)
+
+
+def reports_of(entry: Entry, verdict: Verdict) -> list[Report]:
+    """The attacks of a verdict as reports, with what matching reads of the entry."""
+    published = entry.published.date() if entry.published else None
+    lede = entry.body[:LEDE_CHARS]
+    return [Report(a, published, entry.title, lede) for a in verdict.attacks]
 
 
 class Pipeline:
@@ -74,6 +78,7 @@ class Pipeline:
         self.settings = settings
         self.db = db
         self.detector = detector or Detector(settings.watch)
+        self.assigner = assign.Assigner(lambda watch: severity_of(settings, list(watch)))
 
     # --- ingest ------------------------------------------------------------------------
 
@@ -122,109 +127,45 @@ class Pipeline:
     ) -> None:
         verdict = self.detector.detect(entry)
         digest = text_hash(entry)
-        original = repo.item_by_hash(session, digest)
+        original = duplicates.exact_copy_of(session, digest)
         item = _item_row(feed_id, entry, verdict, digest, now, original)
         session.add(item)
         session.flush()
         stats.new += 1
         stats.attacks += verdict.is_attack
         stats.relevant += verdict.relevant
-        if original is not None and original.id is not None:
-            # A verbatim copy reports what its original reports, and alerts nobody.
+        reports = reports_of(entry, verdict)
+        if self._copied(session, item, entry, reports, original):
             stats.duplicates += 1
-            for incident_id, index in repo.incident_ids_of_item(session, original.id):
-                self._link(
-                    session,
-                    item,
-                    incident_id,
-                    index,
-                    verdict.attacks[index] if index < len(verdict.attacks) else Attack(),
-                    0.0,
-                )
-                self._count_sources(session, incident_id)
             return
         if not verdict.is_attack:
             return
-        for index, attack in enumerate(verdict.attacks):
-            change, incident = self._assign(session, item, attack, index, now)
+        for done in self.assigner.assign(session, item, reports, now):
+            change = done.change
             stats.incidents_new += change.kind == "new"
             stats.incidents_updated += change.kind == "update"
             if change.kind != "source":
                 stats.changed_incidents.add(change.incident_id)
             if alerts == "immediate":
                 stats.deliveries += len(
-                    enqueue_change(session, self.settings, change, incident, now)
+                    enqueue_change(session, self.settings, change, done.incident, now)
                 )
 
-    def _assign(
-        self, session: Session, item: Item, attack: Attack, index: int, now: datetime
-    ) -> tuple[IncidentChange, Incident]:
-        candidates = repo.candidate_incidents(session, attack, DATE_WINDOW_DAYS)
-        match = best_match(attack, candidates)
-        if match is None:
-            incident = _new_incident(attack, now, self.settings)
-            session.add(incident)
-            session.flush()
-            assert incident.id is not None
-            self._link(session, item, incident.id, index, attack, 1.0)
-            self._count_sources(session, incident.id)
-            change = IncidentChange(incident.id, "new", 1, incident.relevant, tuple(incident.watch))
-            return change, incident
-        found, score = match
-        assert isinstance(found, Incident) and found.id is not None
-        incident, incident_id = found, found.id
-        was_relevant = incident.relevant
-        changes = reconcile(incident, attack)
-        watch = list(dict.fromkeys([*incident.watch, *attack.watch]))
-        incident.watch, incident.relevant = watch, bool(watch)
-        incident.severity = severity_of(self.settings, watch)
-        kind: Literal["new", "update", "source"] = "source"
-        if incident.relevant and not was_relevant:
-            kind, changes = "new", [*changes, "now hits a watch rule"]
-        elif changes:
-            kind = "update"
-        if kind != "source":
-            incident.revision += 1
-            incident.last_updated_at = now
-        self._link(session, item, incident_id, index, attack, score)
-        self._count_sources(session, incident_id)
-        session.add(incident)
-        return IncidentChange(
-            incident_id, kind, incident.revision, incident.relevant, tuple(watch), tuple(changes)
-        ), incident
-
     @staticmethod
-    def _link(
-        session: Session, item: Item, incident_id: int, index: int, attack: Attack, score: float
-    ) -> None:
-        assert item.id is not None
-        if session.get(ItemIncident, (item.id, incident_id)) is not None:
-            return
-        session.add(
-            ItemIncident(
-                item_id=item.id,
-                incident_id=incident_id,
-                attack_index=index,
-                is_primary=index == 0,
-                attack=attack.to_dict(),
-                score=score,
-                created_at=utcnow(),
-            )
-        )
-        session.flush()
-
-    @staticmethod
-    def _count_sources(session: Session, incident_id: int) -> None:
-        sources, outlets = session.exec(
-            select(func.count(), func.count(func.distinct(Item.feed_id)))
-            .select_from(ItemIncident)
-            .join(Item, col(Item.id) == col(ItemIncident.item_id))
-            .where(ItemIncident.incident_id == incident_id)
-        ).one()
-        incident = session.get(Incident, incident_id)
-        if incident is not None:
-            incident.sources_count, incident.outlets_count = sources, outlets
-            session.add(incident)
+    def _copied(
+        session: Session, item: Item, entry: Entry, reports: list[Report], original: Item | None
+    ) -> bool:
+        """Link a verbatim or near-duplicate copy to its original's incidents; False if none."""
+        original_id = original.id if original is not None else None
+        if original_id is None and reports:
+            near = duplicates.fingerprint_item(session, item, entry.text)
+            if near is not None and not assign.contradicts(session, reports[0], near):
+                original_id = item.duplicate_of_id = near
+                session.add(item)
+        if original_id is None:
+            return False
+        # A copy reports what its original reports, and alerts nobody.
+        return bool(assign.copy_links(session, item, original_id, reports)) or not reports
 
 
 def _item_row(
@@ -250,31 +191,4 @@ def _item_row(
         watch=list(verdict.watch),
         verdict=verdict.to_dict(),
         classified_at=now,
-    )
-
-
-def _new_incident(attack: Attack, now: datetime, settings: Settings) -> Incident:
-    figures = {k: [v, v] for k in ("killed", "injured") if (v := getattr(attack, k)) is not None}
-    return Incident(
-        title=title_for(attack),
-        event_date=attack.event_date,
-        country=attack.country,
-        place=attack.place,
-        site=attack.site,
-        target=attack.target,
-        target_type=attack.target_type,
-        target_nationality=attack.target_nationality,
-        weapon=attack.weapon,
-        munitions=attack.munitions,
-        killed=attack.killed,
-        injured=attack.injured,
-        perpetrator=attack.perpetrator,
-        perpetrator_status=attack.perpetrator_status,
-        figures=figures,
-        relevant=bool(attack.watch),
-        watch=list(attack.watch),
-        severity=severity_of(settings, attack.watch),
-        revision=1,
-        first_seen_at=now,
-        last_updated_at=now,
     )

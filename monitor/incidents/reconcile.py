@@ -1,20 +1,48 @@
-"""Fold one more report into an incident and say whether an analyst should hear of it."""
+"""Fold one more report into an incident and say whether an analyst should hear of it.
+
+An incident keeps a *tally*: how often each value of each field was reported. Its fields
+are read off the tally, so the result does not depend on the order reports arrive in:
+
+- event date, country, site, place, target: the most reported value (ties: the earliest
+  date, else the first reported);
+- weapon: the most reported value other than "unknown";
+- killed, injured, munitions: the highest figure reported (tolls rise as reports come in);
+  ``figures`` keeps the range seen, and each source's own figures stay on its link;
+- perpetrator: the most reported claimed one, else the most reported one.
+
+A *material* change is one an analyst acts on: first deaths or injuries, a higher toll, a
+perpetrator named or a claim, the weapon becoming known. It bumps the incident's revision
+(the outbox keys alerts on incident and revision) and makes an ``update`` alert.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from monitor.incidents.matcher import Report
+from monitor.incidents.places import place_keys
 from monitor.records import Attack
 
-#: Fields copied from the first report that has them.
-_FILLED = ("place", "site", "target", "target_type", "target_nationality", "country", "event_date")
+#: Most headlines, place spellings and place words an incident keeps for matching.
+MAX_TITLES = 8
+MAX_PLACES = 12
+MAX_KEYS = 40
+#: Longest summary kept (characters).
+SUMMARY_CHARS = 320
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_VAGUE_WEAPONS = ("unknown",)
 
 
 class MutableIncident(Protocol):
     """The incident fields reconciliation reads and writes."""
 
     title: str
+    summary: str
     event_date: date | None
     country: str | None
     place: str | None
@@ -29,57 +57,173 @@ class MutableIncident(Protocol):
     perpetrator: str | None
     perpetrator_status: str | None
     figures: dict[str, Any]
+    tally: dict[str, Any]
 
 
-def reconcile(incident: MutableIncident, attack: Attack) -> list[str]:
-    """Merge ``attack`` into ``incident``; the material changes, described for an analyst."""
-    changes: list[str] = []
-    for name in _FILLED:
-        if getattr(incident, name) is None and getattr(attack, name) is not None:
-            setattr(incident, name, getattr(attack, name))
-    if attack.weapon not in (None, "unknown") and incident.weapon in (None, "unknown"):
-        changes.append(f"weapon: {attack.weapon}")
-        incident.weapon = attack.weapon
-    if attack.munitions and not incident.munitions:
-        incident.munitions = attack.munitions
-    for field in ("killed", "injured"):
-        changes.extend(_figure(incident, field, getattr(attack, field)))
-    if attack.perpetrator and (
-        incident.perpetrator is None
-        or (attack.perpetrator_status == "claimed" and incident.perpetrator_status != "claimed")
+@dataclass(frozen=True, slots=True)
+class _Material:
+    killed: int | None
+    injured: int | None
+    perpetrator: str | None
+    perpetrator_status: str | None
+    weapon: str | None
+
+
+def reconcile(incident: MutableIncident, report: Report | Attack) -> list[str]:
+    """Merge a report into ``incident``; the material changes, described for an analyst."""
+    report = report if isinstance(report, Report) else Report(report)
+    before = _material(incident)
+    incident.tally = add_to_tally(incident.tally, report)
+    incident.figures = _widen(incident.figures, report.attack)
+    apply_tally(incident)
+    apply_figures(incident)
+    if not incident.summary and report.lede:
+        incident.summary = summary_of(report.lede)
+    incident.title = title_for(incident)
+    return material_changes(before, _material(incident))
+
+
+def add_to_tally(tally: Mapping[str, Any], report: Report) -> dict[str, Any]:
+    """A new tally with one more report counted."""
+    out: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in tally.items()}
+    attack = report.attack
+    for name, value in (
+        ("dates", attack.event_date.isoformat() if attack.event_date else None),
+        ("countries", attack.country),
+        ("sites", attack.site),
+        ("targets", attack.target),
+        ("target_types", attack.target_type),
+        ("nationalities", attack.target_nationality),
+        ("weapons", attack.weapon),
+        ("perpetrators", attack.perpetrator),
     ):
-        status = attack.perpetrator_status or "reported"
-        changes.append(f"perpetrator {status}: {attack.perpetrator}")
-        incident.perpetrator = attack.perpetrator
-        incident.perpetrator_status = attack.perpetrator_status
+        if value:
+            counts = out.setdefault(name, {})
+            counts[value] = counts.get(value, 0) + 1
+    if attack.perpetrator and attack.perpetrator_status == "claimed":
+        claimed = out.setdefault("claimed", {})
+        claimed[attack.perpetrator] = claimed.get(attack.perpetrator, 0) + 1
+    if attack.place:
+        places = out.setdefault("places", {})
+        if attack.place in places or len(places) < MAX_PLACES:
+            places[attack.place] = places.get(attack.place, 0) + 1
+    keys = set(out.get("keys") or ()) | place_keys(attack.site, attack.place, attack.target)
+    out["keys"] = sorted(keys)[:MAX_KEYS]
+    titles = list(out.get("titles") or ())
+    if report.title and report.title not in titles and len(titles) < MAX_TITLES:
+        out["titles"] = [*titles, report.title]
+    if report.published:
+        days = [*(out.get("published") or ()), report.published.isoformat()]
+        out["published"] = [min(days), max(days)]
+    out["reports"] = int(out.get("reports") or 0) + 1
+    return out
+
+
+def apply_tally(incident: MutableIncident) -> None:
+    """Set the incident's fields from its tally (see the module docstring)."""
+    tally = incident.tally
+    dates = _counts(tally, "dates")
+    if dates:
+        top = max(dates.values())
+        incident.event_date = date.fromisoformat(min(d for d, n in dates.items() if n == top))
+    incident.country = _most(tally, "countries") or incident.country
+    incident.site = _most(tally, "sites") or incident.site
+    incident.place = _most(tally, "places") or incident.place
+    incident.target = _most(tally, "targets") or incident.target
+    incident.target_type = _most(tally, "target_types", skip=("unknown",)) or incident.target_type
+    incident.target_nationality = _most(tally, "nationalities") or incident.target_nationality
+    incident.weapon = _most(tally, "weapons", skip=_VAGUE_WEAPONS) or incident.weapon
+    claimed = _most(tally, "claimed")
+    if claimed:
+        incident.perpetrator, incident.perpetrator_status = claimed, "claimed"
+    elif (named := _most(tally, "perpetrators")) is not None:
+        incident.perpetrator = named
+        incident.perpetrator_status = incident.perpetrator_status or "suspected"
+
+
+def _widen(figures: Mapping[str, Any], attack: Attack) -> dict[str, Any]:
+    out = dict(figures)
+    for name in ("killed", "injured", "munitions"):
+        value = getattr(attack, name)
+        if value is None:
+            continue
+        low, high = out.get(name) or [value, value]
+        out[name] = [min(low, value), max(high, value)]
+    return out
+
+
+def material_changes(before: _Material, after: _Material) -> list[str]:
+    """What changed that an analyst acts on, as short phrases."""
+    changes: list[str] = []
+    for name, first in (("killed", "first deaths"), ("injured", "first injuries")):
+        old, new = getattr(before, name), getattr(after, name)
+        if new is None or new == old or (old is not None and new < old):
+            continue
+        if not old and new > 0:
+            changes.append(f"{first}: {new} {name}")
+        elif old is not None and new > old:
+            changes.append(f"{name}: {old} -> {new}")
+    if after.perpetrator and (
+        before.perpetrator is None
+        or (after.perpetrator_status == "claimed" and before.perpetrator_status != "claimed")
+    ):
+        verb = "claimed by" if after.perpetrator_status == "claimed" else "attributed to"
+        changes.append(f"{verb} {after.perpetrator}")
+    if after.weapon not in (None, "unknown") and before.weapon in (None, "unknown"):
+        changes.append(f"weapon: {after.weapon}")
     return changes
 
 
-def _figure(incident: MutableIncident, field: str, value: int | None) -> list[str]:
-    if value is None:
-        return []
-    seen = dict(incident.figures)
-    low, high = seen.get(field, [value, value])
-    seen[field] = [min(low, value), max(high, value)]
-    incident.figures = seen
-    current = getattr(incident, field)
-    if current is None or value > current:
-        setattr(incident, field, value)
-        if current is None and value == 0:
-            return []
-        return [f"{field}: {current if current is not None else 'unknown'} -> {value}"]
-    return []
-
-
-def title_for(attack: Attack) -> str:
-    """A short headline for a new incident, e.g. 'Rocket attack on US Embassy, Baghdad (IQ)'."""
-    weapon = attack.weapon if attack.weapon not in (None, "unknown", "mixed") else None
-    what = f"{weapon.capitalize()} attack" if weapon else "Attack"
-    target = attack.target or (
-        f"{attack.target_nationality} {attack.target_type} target"
-        if attack.target_nationality and attack.target_type
-        else attack.target_type
+def _material(incident: MutableIncident) -> _Material:
+    return _Material(
+        incident.killed,
+        incident.injured,
+        incident.perpetrator,
+        incident.perpetrator_status,
+        incident.weapon,
     )
-    where = attack.place or ""
+
+
+def apply_figures(incident: MutableIncident) -> None:
+    """Killed, injured and munitions: the highest figure seen."""
+    for name in ("killed", "injured", "munitions"):
+        seen = incident.figures.get(name)
+        if seen:
+            setattr(incident, name, seen[1])
+
+
+def summary_of(text: str) -> str:
+    """The first sentences of a report, up to :data:`SUMMARY_CHARS` characters."""
+    summary = ""
+    for sentence in _SENTENCE_END.split(" ".join(text.split())):
+        if summary and len(summary) + len(sentence) + 1 > SUMMARY_CHARS:
+            break
+        summary = f"{summary} {sentence}".strip()
+    return summary[:SUMMARY_CHARS]
+
+
+def title_for(incident: MutableIncident | Attack) -> str:
+    """A short headline, e.g. 'Rocket attack on US Embassy, Baghdad (IQ)'."""
+    weapon = incident.weapon if incident.weapon not in (None, "unknown", "mixed") else None
+    what = f"{weapon.capitalize()} attack" if weapon else "Attack"
+    target = incident.target or (
+        f"{incident.target_nationality} {incident.target_type} target"
+        if incident.target_nationality and incident.target_type
+        else incident.target_type
+    )
+    where = incident.place or ""
     text = what + (f" on {target}" if target else "") + (f", {where}" if where else "")
-    return text + (f" ({attack.country})" if attack.country else "")
+    return text + (f" ({incident.country})" if incident.country else "")
+
+
+def _counts(tally: Mapping[str, Any], name: str) -> dict[str, int]:
+    value = tally.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _most(tally: Mapping[str, Any], name: str, skip: tuple[str, ...] = ()) -> str | None:
+    counts = {k: n for k, n in _counts(tally, name).items() if k not in skip}
+    if not counts:
+        return None
+    # max() keeps the first of equal counts: ties go to the first value reported.
+    return max(counts, key=counts.__getitem__)

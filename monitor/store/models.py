@@ -133,6 +133,11 @@ class Incident(SQLModel, table=True):
     perpetrator_status: str | None = None
     #: Every figure seen across sources, e.g. {"killed": [3, 5], "injured": [0, 34]}.
     figures: dict[str, Any] = _json(dict)
+    #: How often each value was reported, per field, and what matching compares (place keys,
+    #: titles): reconciliation reads it (see ``monitor/incidents/reconcile.py``).
+    tally: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     relevant: bool = Field(default=False, index=True)
     watch: list[str] = _json(list)
     severity: str | None = None
@@ -155,6 +160,29 @@ class ItemIncident(SQLModel, table=True):
     attack: dict[str, Any] = _json(dict)
     score: float = 0.0
     created_at: datetime | None = _time()
+
+
+class ItemFingerprint(SQLModel, table=True):
+    """One band of an item's SimHash: near-duplicate copies share at least one band whole."""
+
+    __table_args__ = (Index("ix_itemfingerprint_band_value", "band", "value"),)
+
+    item_id: int = Field(foreign_key="item.id", primary_key=True)
+    band: int = Field(primary_key=True)
+    value: int
+
+
+class IncidentKey(SQLModel, table=True):
+    """A site or place word an incident is known by: finds candidates without a scan."""
+
+    __table_args__ = (Index("ix_incidentkey_kind_value_date", "kind", "value", "event_date"),)
+
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    #: ``site`` (a normalised site key) or ``place`` (a distinctive word of a place name).
+    kind: str = Field(primary_key=True)
+    value: str = Field(primary_key=True)
+    #: The incident's event date, copied here so that one index serves the lookup.
+    event_date: date | None = None
 
 
 class Delivery(SQLModel, table=True):

@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from monitor.config import FeedConfig
 from monitor.records import Attack
-from monitor.store.models import Delivery, Feed, Incident, Item, ItemIncident, utcnow
+from monitor.store.models import (
+    Delivery,
+    Feed,
+    Incident,
+    IncidentKey,
+    Item,
+    ItemFingerprint,
+    ItemIncident,
+    utcnow,
+)
 
 # --- feeds -----------------------------------------------------------------------------
 
@@ -121,27 +130,147 @@ def incident_ids_of_item(session: Session, item_id: int) -> list[tuple[int, int]
     return [(i, a) for i, a in session.exec(query).all()]
 
 
+def add_fingerprint(session: Session, item_id: int, fingerprint: int, bands: Sequence[int]) -> None:
+    """Store an item's SimHash and its band values (the index near-duplicates are found by)."""
+    session.execute(update(Item).where(col(Item.id) == item_id).values(simhash=fingerprint))
+    for band, value in enumerate(bands):
+        session.add(ItemFingerprint(item_id=item_id, band=band, value=value))
+
+
+def items_sharing_a_band(
+    session: Session, bands: Sequence[int], limit: int = 200
+) -> list[tuple[int, int]]:
+    """(item id, SimHash) of stored items sharing at least one band value, oldest first."""
+    if not bands:
+        return []
+    shared = or_(
+        *(
+            and_(col(ItemFingerprint.band) == band, col(ItemFingerprint.value) == value)
+            for band, value in enumerate(bands)
+        )
+    )
+    query = (
+        select(Item.id, Item.simhash)
+        .join(ItemFingerprint, col(ItemFingerprint.item_id) == col(Item.id))
+        .where(shared)
+        .distinct()
+        .order_by(col(Item.id))
+        .limit(limit)
+    )
+    return [(i, h) for i, h in session.exec(query).all() if i is not None and h is not None]
+
+
+def clear_fingerprints(session: Session) -> None:
+    """Forget every stored fingerprint (``monitor reprocess`` computes them again)."""
+    session.execute(delete(ItemFingerprint))
+    session.execute(update(Item).values(simhash=None))
+
+
 # --- incidents -------------------------------------------------------------------------
 
 
+#: Most incidents one candidate query returns (the matcher scores each).
+CANDIDATE_LIMIT = 200
+#: Most incidents found through one site or place word when the report has no date.
+UNDATED_KEY_LIMIT = 50
+
+
 def candidate_incidents(
-    session: Session, attack: Attack, window_days: int, limit: int = 200
+    session: Session,
+    attack: Attack,
+    window_days: int,
+    limit: int = CANDIDATE_LIMIT,
+    *,
+    date_range: tuple[date, date] | None = None,
+    keys: Iterable[tuple[str, str]] = (),
 ) -> list[Incident]:
-    """Incidents an attack might belong to, found through the date/country/site indexes."""
-    query = select(Incident)
-    if attack.event_date is not None:
-        low = attack.event_date - timedelta(days=window_days)
-        high = attack.event_date + timedelta(days=window_days)
-        query = query.where(col(Incident.event_date).between(low, high))
+    """Incidents an attack might belong to, found through indexes only, never a scan.
+
+    - by date: event date within ``date_range`` (default: the attack's event date plus or
+      minus ``window_days``), same country or none (index on event date and country);
+    - by name: incidents known by one of ``keys`` (``("site", key)`` or ``("place", word)``,
+      index on kind, value and event date) whose date is in the range or unknown, or the
+      most recent ones when the report has no date at all.
+
+    Incidents left without sources (retired by ``monitor reprocess``) are never candidates.
+    """
+    if date_range is None and attack.event_date is not None:
+        window = timedelta(days=window_days)
+        date_range = (attack.event_date - window, attack.event_date + window)
+    found: dict[int, Incident] = {}
+    if date_range is not None:
+        query = select(Incident).where(col(Incident.event_date).between(*date_range))
         if attack.country:
             query = query.where(
                 or_(col(Incident.country) == attack.country, col(Incident.country).is_(None))
             )
-    elif attack.site:
-        query = query.where(Incident.site == attack.site)
-    else:
+        for incident in session.exec(query.order_by(col(Incident.id)).limit(limit)).all():
+            found[incident.id or 0] = incident
+    for incident in _incidents_by_key(session, list(keys), date_range):
+        found.setdefault(incident.id or 0, incident)
+    return [i for _, i in sorted(found.items()) if i.sources_count > 0][:limit]
+
+
+def _incidents_by_key(
+    session: Session, keys: list[tuple[str, str]], date_range: tuple[date, date] | None
+) -> list[Incident]:
+    if not keys:
         return []
-    return list(session.exec(query.order_by(col(Incident.id)).limit(limit)).all())
+    by_kind: dict[str, list[str]] = {}
+    for kind, value in keys:
+        by_kind.setdefault(kind, []).append(value)
+    named = or_(
+        *(
+            and_(col(IncidentKey.kind) == kind, col(IncidentKey.value).in_(values))
+            for kind, values in sorted(by_kind.items())
+        )
+    )
+    ids = select(IncidentKey.incident_id).where(named)
+    if date_range is not None:
+        ids = ids.where(
+            or_(
+                col(IncidentKey.event_date).between(*date_range),
+                col(IncidentKey.event_date).is_(None),
+            )
+        ).limit(CANDIDATE_LIMIT)
+    else:
+        ids = ids.order_by(col(IncidentKey.event_date).desc()).limit(UNDATED_KEY_LIMIT)
+    wanted = sorted(set(session.exec(ids).all()))
+    if not wanted:
+        return []
+    return list(session.exec(select(Incident).where(col(Incident.id).in_(wanted))).all())
+
+
+def set_incident_keys(
+    session: Session, incident_id: int, keys: Iterable[tuple[str, str]], event_date: date | None
+) -> None:
+    """Make the incident known by ``keys`` (added to those it has), all dated ``event_date``."""
+    have = {
+        (k.kind, k.value): k
+        for k in session.exec(select(IncidentKey).where(IncidentKey.incident_id == incident_id))
+    }
+    for kind, value in keys:
+        if (kind, value) not in have:
+            key = IncidentKey(
+                incident_id=incident_id, kind=kind, value=value, event_date=event_date
+            )
+            session.add(key)
+            have[(kind, value)] = key
+    for key in have.values():
+        if key.event_date != event_date:
+            key.event_date = event_date
+            session.add(key)
+
+
+def source_counts(session: Session, incident_id: int) -> tuple[int, int]:
+    """(items, distinct feeds) reporting an incident."""
+    sources, outlets = session.exec(
+        select(func.count(), func.count(func.distinct(Item.feed_id)))
+        .select_from(ItemIncident)
+        .join(Item, col(Item.id) == col(ItemIncident.item_id))
+        .where(ItemIncident.incident_id == incident_id)
+    ).one()
+    return int(sources), int(outlets)
 
 
 def incident_sources(
