@@ -134,22 +134,39 @@ class Pipeline:
         stats.new += 1
         stats.attacks += verdict.is_attack
         stats.relevant += verdict.relevant
+        for done in self.link_item(session, item, entry, verdict, original, now, stats):
+            if alerts == "immediate":
+                stats.deliveries += len(
+                    enqueue_change(session, self.settings, done.change, done.incident, now)
+                )
+
+    def link_item(
+        self,
+        session: Session,
+        item: Item,
+        entry: Entry,
+        verdict: Verdict,
+        original: Item | None,
+        now: datetime,
+        stats: IngestStats,
+        row_for_new: assign.RowForNew | None = None,
+    ) -> list[assign.Assignment]:
+        """Link a stored, classified item to incidents: as a copy of ``original`` or a
+        near-duplicate, else through matching. The assignments made (none for copies)."""
         reports = reports_of(entry, verdict)
         if self._copied(session, item, entry, reports, original):
             stats.duplicates += 1
-            return
+            return []
         if not verdict.is_attack:
-            return
-        for done in self.assigner.assign(session, item, reports, now):
-            change = done.change
+            return []
+        done = self.assigner.assign(session, item, reports, now, row_for_new=row_for_new)
+        for assignment in done:
+            change = assignment.change
             stats.incidents_new += change.kind == "new"
             stats.incidents_updated += change.kind == "update"
             if change.kind != "source":
                 stats.changed_incidents.add(change.incident_id)
-            if alerts == "immediate":
-                stats.deliveries += len(
-                    enqueue_change(session, self.settings, change, done.incident, now)
-                )
+        return done
 
     @staticmethod
     def _copied(

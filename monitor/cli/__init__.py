@@ -18,6 +18,7 @@ from monitor.cli import (
     export,
     feeds,
     incidents,
+    reprocess,
     run,
 )
 from monitor.cli.common import AppState, err_console
@@ -68,6 +69,7 @@ app.add_typer(feeds.app, name="feeds")
 app.add_typer(incidents.app, name="incidents")
 app.add_typer(export.app, name="export")
 classify.register(app)
+reprocess.register(app)
 app.add_typer(deliveries.app, name="deliveries")
 app.add_typer(db.app, name="db")
 app.add_typer(config_cmd.app, name="config")

@@ -6,10 +6,10 @@ Three kinds, all found through an index:
   again (the pipeline skips them before detection);
 - a verbatim copy (equal hash of the normalised words): stored, marked ``duplicate_of``
   the first, and linked to the first one's incidents;
-- a near-duplicate (SimHash within :data:`~monitor.incidents.fingerprints.MAX_DISTANCE`
-  bits, found through the band index): the same, unless its extracted attack contradicts
-  the original's incident (another date, place or country), because a templated bulletin
-  with a new date or place is news, not a copy.
+- a near-duplicate (found through the MinHash band index, confirmed on the shared word
+  3-grams, see :mod:`~monitor.incidents.fingerprints`): the same, unless its extracted
+  attack contradicts the original's incident (another date, place or country), because a
+  templated bulletin with a new date or place is news, not a copy.
 
 A copy is one more source of its original's incidents; it never changes their fields and
 never alerts.
@@ -41,23 +41,30 @@ def exact_copy_of(session: Session, digest: str) -> Item | None:
 
 
 def fingerprint_item(session: Session, item: Item, text: str) -> int | None:
-    """Compute and index the item's SimHash; its id among earlier near-duplicates' first.
+    """Index the item's fingerprint; the id of the oldest stored item it is a copy of.
 
-    Returns the id of the oldest stored item whose SimHash is within reach, or ``None``.
+    Candidates come from the band index; each is confirmed on its words
+    (:func:`~monitor.incidents.fingerprints.are_copies`).
     """
     assert item.id is not None
-    value = fingerprints.simhash(text)
-    if value is None:
+    sig = fingerprints.signature(text)
+    if sig is None:
         return None
-    bands = fingerprints.bands(value)
+    bands = fingerprints.bands(sig)
+    candidates = [i for i in repo.items_sharing_a_band(session, bands) if i != item.id]
     original = next(
         (
-            item_id
-            for item_id, other in repo.items_sharing_a_band(session, bands)
-            if item_id != item.id and fingerprints.is_near_duplicate(value, other)
+            other.id
+            for other in repo.items_by_id(session, candidates)
+            if fingerprints.are_copies(text, item_text(other))
         ),
         None,
     )
-    repo.add_fingerprint(session, item.id, value, bands)
-    item.simhash = value
+    repo.add_fingerprint(session, item.id, bands)
     return original
+
+
+def item_text(item: Item) -> str:
+    """The text a stored item was classified on: title and the longer of content and summary."""
+    body = item.content if len(item.content) >= len(item.summary) else item.summary
+    return f"{item.title}\n\n{body}" if item.title else body

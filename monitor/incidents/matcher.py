@@ -274,7 +274,7 @@ def _date_evidence(report: Report, incident: IncidentLike) -> list[tuple[str, fl
     return [("dates too far apart", VETO)]
 
 
-_GAP = (2.0, 1.0, -0.5)
+_GAP = (2.0, 0.75, -0.5)
 
 
 def _published_window(incident: IncidentLike) -> tuple[date, date] | None:

@@ -83,6 +83,7 @@ def _keys_of(name: str) -> frozenset[str]:
     return frozenset(keys)
 
 
+@lru_cache(maxsize=65536)
 def same_word(a: str, b: str) -> bool:
     """Whether two keys are one name, allowing for small spelling and inflection differences."""
     if a == b:
@@ -103,6 +104,7 @@ def same_word(a: str, b: str) -> bool:
     return len(skeleton) >= SKELETON_MIN_LENGTH and skeleton == _skeleton(b)
 
 
+@lru_cache(maxsize=16384)
 def _skeleton(word: str) -> str:
     """The consonants of a word, doubled letters once: "hodeidah" -> "hdh"."""
     consonants = _VOWELS.sub("", word)

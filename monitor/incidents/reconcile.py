@@ -35,6 +35,8 @@ MAX_KEYS = 40
 SUMMARY_CHARS = 320
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# "Col.", "Gen.", "Lt.", "U.S.", "No.": a capitalised word of up to three letters, or initials.
+_ABBREVIATION = re.compile(r"(?:\b[A-Z][a-z]{0,2}|\b(?:[A-Za-z]\.)+[A-Za-z])\.$")
 _VAGUE_WEAPONS = ("unknown",)
 
 
@@ -195,11 +197,22 @@ def apply_figures(incident: MutableIncident) -> None:
 def summary_of(text: str) -> str:
     """The first sentences of a report, up to :data:`SUMMARY_CHARS` characters."""
     summary = ""
-    for sentence in _SENTENCE_END.split(" ".join(text.split())):
+    for sentence in sentences(text):
         if summary and len(summary) + len(sentence) + 1 > SUMMARY_CHARS:
             break
         summary = f"{summary} {sentence}".strip()
     return summary[:SUMMARY_CHARS]
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a text, not cut after abbreviations such as "Col." or "U.S."."""
+    out: list[str] = []
+    for piece in _SENTENCE_END.split(" ".join(text.split())):
+        if out and _ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
 
 
 def title_for(incident: MutableIncident | Attack) -> str:

@@ -113,7 +113,11 @@ class Item(SQLModel, table=True):
 class Incident(SQLModel, table=True):
     """One attack, reconciled from every item that reports it."""
 
-    __table_args__ = (Index("ix_incident_date_country", "event_date", "country"),)
+    __table_args__ = (
+        Index("ix_incident_date_country", "event_date", "country"),
+        # Candidates of a report: one country (or none), a range of dates.
+        Index("ix_incident_country_date", "country", "event_date"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     title: str = ""
@@ -163,13 +167,13 @@ class ItemIncident(SQLModel, table=True):
 
 
 class ItemFingerprint(SQLModel, table=True):
-    """One band of an item's SimHash: near-duplicate copies share at least one band whole."""
+    """One LSH band of an item's MinHash signature: near-duplicates share a band value."""
 
     __table_args__ = (Index("ix_itemfingerprint_band_value", "band", "value"),)
 
     item_id: int = Field(foreign_key="item.id", primary_key=True)
     band: int = Field(primary_key=True)
-    value: int
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))
 
 
 class IncidentKey(SQLModel, table=True):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import and_, delete, func, or_
 from sqlmodel import Session, col, select
 
 from monitor.config import FeedConfig
@@ -130,17 +131,14 @@ def incident_ids_of_item(session: Session, item_id: int) -> list[tuple[int, int]
     return [(i, a) for i, a in session.exec(query).all()]
 
 
-def add_fingerprint(session: Session, item_id: int, fingerprint: int, bands: Sequence[int]) -> None:
-    """Store an item's SimHash and its band values (the index near-duplicates are found by)."""
-    session.execute(update(Item).where(col(Item.id) == item_id).values(simhash=fingerprint))
+def add_fingerprint(session: Session, item_id: int, bands: Sequence[int]) -> None:
+    """Index an item's near-duplicate fingerprint: one row per band value."""
     for band, value in enumerate(bands):
         session.add(ItemFingerprint(item_id=item_id, band=band, value=value))
 
 
-def items_sharing_a_band(
-    session: Session, bands: Sequence[int], limit: int = 200
-) -> list[tuple[int, int]]:
-    """(item id, SimHash) of stored items sharing at least one band value, oldest first."""
+def items_sharing_a_band(session: Session, bands: Sequence[int], limit: int = 50) -> list[int]:
+    """Ids of stored items whose fingerprint shares at least one band value, oldest first."""
     if not bands:
         return []
     shared = or_(
@@ -150,20 +148,25 @@ def items_sharing_a_band(
         )
     )
     query = (
-        select(Item.id, Item.simhash)
-        .join(ItemFingerprint, col(ItemFingerprint.item_id) == col(Item.id))
+        select(ItemFingerprint.item_id)
         .where(shared)
         .distinct()
-        .order_by(col(Item.id))
+        .order_by(col(ItemFingerprint.item_id))
         .limit(limit)
     )
-    return [(i, h) for i, h in session.exec(query).all() if i is not None and h is not None]
+    return list(session.exec(query).all())
+
+
+def items_by_id(session: Session, ids: Sequence[int]) -> list[Item]:
+    """The items with these ids, in id order."""
+    if not ids:
+        return []
+    return list(session.exec(select(Item).where(col(Item.id).in_(ids)).order_by(col(Item.id))))
 
 
 def clear_fingerprints(session: Session) -> None:
     """Forget every stored fingerprint (``monitor reprocess`` computes them again)."""
     session.execute(delete(ItemFingerprint))
-    session.execute(update(Item).values(simhash=None))
 
 
 # --- incidents -------------------------------------------------------------------------
@@ -199,10 +202,15 @@ def candidate_incidents(
         date_range = (attack.event_date - window, attack.event_date + window)
     found: dict[int, Incident] = {}
     if date_range is not None:
-        query = select(Incident).where(col(Incident.event_date).between(*date_range))
+        in_range = col(Incident.event_date).between(*date_range)
+        query = select(Incident).where(in_range)
         if attack.country:
-            query = query.where(
-                or_(col(Incident.country) == attack.country, col(Incident.country).is_(None))
+            # One index range per branch: (country, event_date), then (NULL, event_date).
+            query = select(Incident).where(
+                or_(
+                    and_(col(Incident.country) == attack.country, in_range),
+                    and_(col(Incident.country).is_(None), in_range),
+                )
             )
         for incident in session.exec(query.order_by(col(Incident.id)).limit(limit)).all():
             found[incident.id or 0] = incident
@@ -214,31 +222,47 @@ def candidate_incidents(
 def _incidents_by_key(
     session: Session, keys: list[tuple[str, str]], date_range: tuple[date, date] | None
 ) -> list[Incident]:
+    """Incidents known by one of ``keys``; each branch is one range of the key index."""
     if not keys:
         return []
-    by_kind: dict[str, list[str]] = {}
-    for kind, value in keys:
-        by_kind.setdefault(kind, []).append(value)
-    named = or_(
-        *(
-            and_(col(IncidentKey.kind) == kind, col(IncidentKey.value).in_(values))
-            for kind, values in sorted(by_kind.items())
-        )
-    )
-    ids = select(IncidentKey.incident_id).where(named)
+    ids: set[int] = set()
     if date_range is not None:
-        ids = ids.where(
-            or_(
-                col(IncidentKey.event_date).between(*date_range),
-                col(IncidentKey.event_date).is_(None),
-            )
-        ).limit(CANDIDATE_LIMIT)
+        query = select(IncidentKey.incident_id).where(_key_branches(keys, date_range))
+        ids.update(session.exec(query.limit(CANDIDATE_LIMIT)).all())
     else:
-        ids = ids.order_by(col(IncidentKey.event_date).desc()).limit(UNDATED_KEY_LIMIT)
-    wanted = sorted(set(session.exec(ids).all()))
-    if not wanted:
+        # No date: the most recent incidents known by each key (the index is in date order).
+        for kind, value in keys:
+            recent = (
+                select(IncidentKey.incident_id)
+                .where(IncidentKey.kind == kind, IncidentKey.value == value)
+                .order_by(col(IncidentKey.event_date).desc())
+                .limit(UNDATED_KEY_LIMIT)
+            )
+            ids.update(session.exec(recent).all())
+    if not ids:
         return []
-    return list(session.exec(select(Incident).where(col(Incident.id).in_(wanted))).all())
+    return list(session.exec(select(Incident).where(col(Incident.id).in_(sorted(ids)))).all())
+
+
+def _key_branches(keys: list[tuple[str, str]], date_range: tuple[date, date]) -> Any:
+    """Dated incidents in range are the date query's; the keys add every undated incident
+    known by them, and a named site in range (beyond that query's limit on a crowded day)."""
+    kinds = _by_kind(keys)
+    kind, value, day = col(IncidentKey.kind), col(IncidentKey.value), col(IncidentKey.event_date)
+    branches = [
+        and_(kind == name, value.in_(values), day.is_(None))
+        for name, values in sorted(kinds.items())
+    ]
+    if "site" in kinds:
+        branches.append(and_(kind == "site", value.in_(kinds["site"]), day.between(*date_range)))
+    return or_(*branches)
+
+
+def _by_kind(keys: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for kind, value in keys:
+        out.setdefault(kind, []).append(value)
+    return out
 
 
 def set_incident_keys(
@@ -287,15 +311,34 @@ def incident_sources(
     return [(item, link) for item, link in session.exec(query).all()]
 
 
+def incident_sources_with_outlets(
+    session: Session, incident_id: int, limit: int = 200
+) -> list[tuple[Item, ItemIncident, str]]:
+    """The items reporting an incident, oldest first, with their link rows and feed names."""
+    query = (
+        select(Item, ItemIncident, Feed.title, Feed.name)
+        .join(ItemIncident, col(ItemIncident.item_id) == col(Item.id))
+        .join(Feed, col(Feed.id) == col(Item.feed_id))
+        .where(ItemIncident.incident_id == incident_id)
+        .order_by(col(Item.published).asc().nulls_last(), col(Item.id))
+        .limit(limit)
+    )
+    return [(item, link, title or name) for item, link, title, name in session.exec(query).all()]
+
+
 def list_incidents(
     session: Session,
     *,
     relevant_only: bool = False,
     since: date | None = None,
     limit: int | None = None,
+    include_retired: bool = True,
 ) -> list[Incident]:
-    """Incidents, most recently updated first."""
+    """Incidents, most recently updated first; ``include_retired=False`` leaves out those
+    ``monitor reprocess`` left without sources."""
     query = select(Incident)
+    if not include_retired:
+        query = query.where(col(Incident.sources_count) > 0)
     if relevant_only:
         query = query.where(Incident.relevant)
     if since:

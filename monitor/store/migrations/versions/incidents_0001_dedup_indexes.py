@@ -1,4 +1,4 @@
-"""incidents: SimHash bands of items, incident keys, incident tally
+"""incidents: MinHash bands of items, incident keys, incident tally
 
 Revision ID: incidents_0001
 Revises: 0001
@@ -21,7 +21,7 @@ def upgrade() -> None:
     op.create_table('itemfingerprint',
     sa.Column('item_id', sa.Integer(), nullable=False),
     sa.Column('band', sa.Integer(), nullable=False),
-    sa.Column('value', sa.Integer(), nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['item_id'], ['item.id'], ),
     sa.PrimaryKeyConstraint('item_id', 'band')
     )
@@ -41,10 +41,12 @@ def upgrade() -> None:
 
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.add_column(sa.Column('tally', sa.JSON(), nullable=False, server_default='{}'))
+        batch_op.create_index('ix_incident_country_date', ['country', 'event_date'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('incident', schema=None) as batch_op:
+        batch_op.drop_index('ix_incident_country_date')
         batch_op.drop_column('tally')
 
     with op.batch_alter_table('incidentkey', schema=None) as batch_op:
