@@ -60,6 +60,8 @@ _CLEARED: dict[str, Any] = {
     "severity": None,
     "sources_count": 0,
     "outlets_count": 0,
+    # Counted again by the rebuild; the old revision is restored if it was higher.
+    "revision": 1,
 }
 
 

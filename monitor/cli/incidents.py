@@ -83,11 +83,7 @@ def show(
         console.print(escape(incident.summary), style="dim")
     for label, value in _fields(incident):
         console.print(f"  {label:<13} {escape(str(value))}")
-    console.print(_sources_table(rows))
-    shown = f" (first {len(rows)} shown)" if len(rows) < incident.sources_count else ""
-    console.print(
-        f"{incident.sources_count} source(s) from {incident.outlets_count} outlet(s){shown}"
-    )
+    _print_sources(rows, incident)
 
 
 def _fields(incident: Incident) -> list[tuple[str, Any]]:
@@ -135,29 +131,30 @@ def _range(seen: list[int] | None) -> str:
     return f" (reports range {seen[0]}–{seen[1]})"
 
 
-def _sources_table(rows: list[tuple[Item, ItemIncident, str]]) -> Table:
-    table = Table(
-        "published", "outlet", "title", "event", "killed", "injured", "weapon", "as", "link"
+def _print_sources(rows: list[tuple[Item, ItemIncident, str]], incident: Incident) -> None:
+    """Each source in three lines: when and where it was published, what it said, its link."""
+    shown = f", first {len(rows)} shown" if len(rows) < incident.sources_count else ""
+    console.print(
+        f"[bold]{incident.sources_count} source(s) from {incident.outlets_count} outlet(s)"
+        f"{shown}[/]"
     )
-    for item, link, outlet in rows:
+    for number, (item, link, outlet) in enumerate(rows, 1):
         attack = Attack.from_dict(link.attack)
-        table.add_row(
-            f"{item.published:%Y-%m-%d}" if item.published else "?",
-            escape(_outlet(outlet)),
-            escape(item.title[:60]),
-            str(attack.event_date or "?"),
-            _figure(attack.killed),
-            _figure(attack.injured),
-            attack.weapon or "?",
-            _role(item, link),
-            escape(item.link or ""),
+        published = f"{item.published:%Y-%m-%d %H:%M}" if item.published else "undated"
+        console.print(f"{number:>3}. {published}  {escape(_outlet(outlet))}  {escape(item.title)}")
+        figures = (
+            f"event {attack.event_date or '?'} · killed {_figure(attack.killed)} · "
+            f"injured {_figure(attack.injured)} · weapon {attack.weapon or '?'}"
+            + (f" · place {attack.place}" if attack.place else "")
         )
-    return table
+        console.print(f"     {escape(figures)} · {_role(item, link)}", style="dim")
+        if item.link:
+            console.print(f"     {escape(item.link)}", style="dim", soft_wrap=True)
 
 
 def _outlet(name: str) -> str:
     """A feed's title or name; for a backfilled file, its file name."""
-    return name.rsplit("/", 1)[-1][:28]
+    return name.rsplit("/", 1)[-1][:40]
 
 
 def _role(item: Item, link: ItemIncident) -> str:
