@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -29,7 +30,7 @@ app = typer.Typer(help="Manage the feeds monitor polls.", no_args_is_help=True)
 
 
 def _when(value: datetime | None, now: datetime) -> str:
-    """A time as '5m ago' / 'in 2h' (and 'due' for a next poll already passed)."""
+    """A time as '5m ago' or 'in 2h'."""
     if value is None:
         return "—"
     delta = value - now
@@ -43,6 +44,14 @@ def _span(delta: timedelta) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def _next_poll(feed: Feed, now: datetime) -> str:
+    if not feed.enabled:
+        return "—"
+    if feed.next_poll_at is None or feed.next_poll_at <= now:
+        return "due"
+    return _when(feed.next_poll_at, now)
 
 
 def _status(feed: Feed) -> str:
@@ -95,7 +104,8 @@ def list_feeds(
     status: new (never polled), healthy, unhealthy (failed polling.unhealthy_after times in a
     row; still retried at the back-off ceiling) or disabled. validators: what makes a poll of an
     unchanged feed cheap: etag / modified (the server answers 304), hash (the body is hashed
-    and not parsed again when equal), — (not polled yet).
+    and not parsed again when equal), — (not polled yet). The current error of every failing
+    feed is printed below the table.
     """
     with state(ctx).database().session() as session:
         feeds = [f for f in repo.all_feeds(session) if all_ or f.enabled]
@@ -110,26 +120,35 @@ def list_feeds(
 
 def _print_table(feeds: list[Feed]) -> None:
     now = utcnow()
-    table = Table(
-        "name", "status", "last success", "fails", "next poll", "items", "validators", "last error"
-    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("name", overflow="fold", min_width=8, max_width=40)
+    for header in ("status", "last ok", "last fail", "fails", "next", "items"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("validators", no_wrap=True)
     for f in feeds:
         status = _status(f)
         style = {"unhealthy": "[red]", "disabled": "[dim]"}.get(status, "")
-        error = f"{_when(f.last_error_at, now)}: {f.last_error}" if f.last_error else ""
         table.add_row(
             escape(f.name),
             f"{style}{status}[/]" if style else status,
             _when(f.last_success_at, now),
+            _when(f.last_error_at, now),
             str(f.consecutive_failures),
-            _when(f.next_poll_at, now) if f.enabled else "—",
+            _next_poll(f, now),
             str(f.items_seen),
             _validators(f),
-            escape(error[:80]),
         )
     console.print(table)
     bad = sum(1 for f in feeds if f.enabled and not f.healthy)
     console.print(f"{len(feeds)} feed(s), {bad} unhealthy")
+    for f in feeds:
+        if f.consecutive_failures and f.last_error:
+            console.print(f"[red]{escape(f.name)}[/]: {escape(_last_error(f))}")
+
+
+def _last_error(feed: Feed) -> str:
+    # Errors start with the URL they concern; the feed's own URL is noise here.
+    return (feed.last_error or "").removeprefix(f"{feed.url or feed.path}: ")
 
 
 @app.command("add")
@@ -304,12 +323,15 @@ async def _check_url(
 def _print_check(location: str, result: FetchResult, parsed: ParsedFeed, limit: int) -> None:
     size = len(result.body or b"")
     say = console.print
-    say(
-        escape(
-            f"{location}: HTTP {result.status} in {result.elapsed_s:.2f}s, {size:,} bytes, "
-            f"{result.content_type or 'no content type'}"
+    if result.url.startswith(("http://", "https://")):
+        say(
+            escape(
+                f"{location}: HTTP {result.status} in {result.elapsed_s:.2f}s, {size:,} bytes, "
+                f"{result.content_type or 'no content type'}"
+            )
         )
-    )
+    else:
+        say(escape(f"{location}: local file, {size:,} bytes"))
     if result.final_url:
         kind = "permanently" if result.permanent_redirect else "temporarily"
         say(escape(f"  redirected {kind} to {result.final_url}"))

@@ -31,10 +31,11 @@ def extractor() -> Extract | None:
     """trafilatura's extraction, imported on first use; ``None`` (logged once) when missing."""
     try:
         import trafilatura
-    except ImportError:
+    except ImportError as exc:
         log.warning(
-            "fetch_full_text is set but trafilatura is not installed "
-            "(pip install 'monitor[fulltext]'); keeping feed summaries"
+            "fetch_full_text is set but trafilatura is not installed or cannot be imported "
+            "(%s; pip install 'monitor[fulltext]'); keeping feed summaries",
+            exc,
         )
         return None
 

@@ -66,9 +66,12 @@ def parse_feed(
     for message in removed:
         problems.add(message)
     parsed = _feedparser(safe_body, url, content_type)
-    _note_bozo(parsed, problems)
+    malformed = _bozo(parsed)
     if not parsed.entries and not parsed.get("version"):
-        raise ParseError(f"{where}: not a feed ({_why_not(body, url, content_type, problems)})")
+        raise ParseError(f"{where}: not a feed ({_why_not(body, url, content_type, malformed)})")
+    if malformed:
+        lenient = malformed.startswith("malformed")
+        problems.add(f"{malformed}; items read leniently" if lenient else malformed)
     feed = parsed.get("feed", {})
     default_language = language_tag(
         feed.get("language"), (feed.get("title_detail") or {}).get("language")
@@ -103,24 +106,23 @@ def _feedparser(body: bytes, url: str | None, content_type: str | None) -> Any:
     )
 
 
-def _note_bozo(parsed: Any, problems: Problems) -> None:
+def _bozo(parsed: Any) -> str | None:
+    """What feedparser found wrong with the document, if anything worth telling."""
     exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if exc is None or isinstance(exc, _BENIGN):
-        return
+        return None
     if isinstance(exc, feedparser.CharacterEncodingOverride):
-        problems.add(f"wrong or missing charset: {exc}")
-    else:
-        problems.add(f"malformed feed, read leniently: {type(exc).__name__}: {exc}")
+        return f"wrong or missing charset ({exc})"
+    return f"malformed XML ({type(exc).__name__}: {exc})"
 
 
-def _why_not(body: bytes, url: str | None, content_type: str | None, problems: Problems) -> str:
+def _why_not(body: bytes, url: str | None, content_type: str | None, malformed: str | None) -> str:
     if looks_like_html(body, content_type):
         feeds = advertised_feeds(body, url)
         if feeds:
             return f"an HTML page; it links to the feed(s) {', '.join(feeds)}"
         return "an HTML page that links to no feed"
-    reasons = problems.as_tuple()
-    return reasons[0] if reasons else "no RSS, Atom or JSON Feed structure found"
+    return malformed or "no RSS, Atom or JSON Feed structure found"
 
 
 def _entry(
