@@ -190,8 +190,10 @@ class Poller:
         alerts: AlertMode,
         now: datetime,
     ) -> tuple[FeedOutcome, FeedState]:
+        # INFO, not WARNING: the feed was read; a chronic charset slip would otherwise drown
+        # the failures in warnings every cycle. `monitor feeds check` shows them all.
         for problem in parsed.problems[:LOGGED_PROBLEMS]:
-            log.warning("feed %s: %s", feed.name, problem)
+            log.info("feed %s: %s", feed.name, problem)
         assert feed.id is not None
         entries = await self._prepare(fetcher, feed, parsed.entries, now)
         stats = self.pipeline.ingest(feed.id, entries, alerts=alerts, now=now)

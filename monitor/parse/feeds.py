@@ -56,11 +56,14 @@ def parse_feed(
     Raises :class:`ParseError` when the bytes yield no feed (empty, an HTML page, not XML).
     """
     now = now or datetime.now(UTC)
-    where = url or "feed"
     if not body.strip():
-        raise ParseError(f"{where}: empty document")
+        raise ParseError(f"{url or 'feed'}: empty document")
     if looks_like_json(body, content_type):
         return parse_json_feed(body, now=now, url=url)
+    return _parse_xml(body, url, now, content_type)
+
+
+def _parse_xml(body: bytes, url: str | None, now: datetime, content_type: str | None) -> ParsedFeed:
     problems = Problems()
     safe_body, removed = defuse_entities(body)
     for message in removed:
@@ -68,18 +71,16 @@ def parse_feed(
     parsed = _feedparser(safe_body, content_type)
     malformed = _bozo(parsed)
     if not parsed.entries and not parsed.get("version"):
-        raise ParseError(f"{where}: not a feed ({_why_not(body, url, content_type, malformed)})")
+        why = _why_not(body, url, content_type, malformed)
+        raise ParseError(f"{url or 'feed'}: not a feed ({why})")
     if malformed:
         lenient = malformed.startswith("malformed")
         problems.add(f"{malformed}; items read leniently" if lenient else malformed)
     feed = parsed.get("feed", {})
-    default_language = language_tag(
-        feed.get("language"), (feed.get("title_detail") or {}).get("language")
-    )
+    language = language_tag(feed.get("language"), (feed.get("title_detail") or {}).get("language"))
     base = url or (feed.get("link") if isinstance(feed.get("link"), str) else None)
     entries = unique(
-        (_entry(raw, now, problems, base, default_language) for raw in parsed.entries),
-        problems,
+        (_entry(raw, now, problems, base, language) for raw in parsed.entries), problems
     )
     if not entries:
         problems.add("the feed lists no items")
