@@ -315,6 +315,11 @@ class AlertSettings(_Section):
     retry_max: Duration = Field(timedelta(hours=1), description="Ceiling of the retry delay.")
     batch_size: int = Field(50, ge=1, description="Deliveries claimed per dispatch round.")
     digest_max_incidents: int = Field(100, ge=1, description="Most incidents listed in one digest.")
+    digest_send_empty: bool = Field(
+        False,
+        description="Send scheduled digests that list no incident ('nothing new'), "
+        "so subscribers know monitor is alive.",
+    )
 
 
 class DaemonSettings(_Section):
