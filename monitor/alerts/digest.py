@@ -164,7 +164,11 @@ def digest_payload(
         "subscription": sub.name,
         "idempotency_key": key,
         "created_at": end.isoformat(),
-        "period": {"start": start.isoformat() if start else None, "end": end.isoformat()},
+        "period": {
+            "start": start.isoformat() if start else None,
+            "end": end.isoformat(),
+            "timezone": sub.timezone,
+        },
         "counts": {
             "new": sum(1 for s in snapshots if s["status"] == "new"),
             "updated": sum(1 for s in snapshots if s["status"] == "updated"),
