@@ -31,6 +31,15 @@ _OTHER_TIME = re.compile(
     r"(?:weeks|months|years) (?:ago|earlier|before))"
 )
 _SAME_DAYS = 1
+_LEDE = 4
+_ANAPHOR = re.compile(
+    r"\b(?:the|this|that|today's|yesterday's|monday's|tuesday's|wednesday's|thursday's|"
+    r"friday's|saturday's|sunday's|sunday’s|monday’s|tuesday’s|wednesday’s|thursday’s|"
+    r"friday’s|saturday’s)\s+(?:\w+\s+)?(?:attack|strike|blast|explosion|bombing|assault|"
+    r"ambush|incident|barrage|salvo|raid|base|embassy|consulate|compound|airfield|camp|ship|"
+    r"destroyer|vessel|tanker|facility|post|outpost|violence|assault|assaults|siege|fighting|"
+    r"bomber|attackers|gunmen)\b"
+)
 
 
 @dataclass
@@ -72,7 +81,7 @@ class AttackBuilder:
         evidence.append(
             Evidence("weapon", f"{weapon.weapon} ({', '.join(weapon.words) or 'no weapon named'})")
         )
-        killed, injured, notes = self._casualties(ctx, frames, context, event_date)
+        killed, injured, notes = self._casualties(ctx, frames, context, event_date, target)
         evidence.extend(Evidence("casualties", n) for n in notes)
         perpetrator = self.actors.read(ctx.doc, frames)
         if perpetrator:
@@ -124,11 +133,14 @@ class AttackBuilder:
     # --- casualties --------------------------------------------------------------------
 
     def _casualties(
-        self, ctx: Context, frames: list[Frame], context: list[Frame], event_date: date | None
+        self,
+        ctx: Context,
+        frames: list[Frame],
+        context: list[Frame],
+        event_date: date | None,
+        target: Target | None,
     ) -> tuple[int | None, int | None, list[str]]:
-        body = [f for f in frames if not f.sentence.title]
-        ordered = body + [f for f in context if not self._foreign(ctx, f, event_date)]
-        ordered += [f for f in frames if f.sentence.title]
+        ordered = self._casualty_sentences(ctx, frames, context, event_date, target)
         counts = [(f, casualties.read(f.sentence, f.background_spans)) for f in ordered]
         killed, killed_note = _first(counts, "killed")
         injured, injured_note = _first(counts, "injured")
@@ -139,6 +151,35 @@ class AttackBuilder:
             killed, killed_note = 0, "no death reported, only injuries"
         notes = [n for n in (killed_note, injured_note) if n]
         return killed, injured, notes
+
+    def _casualty_sentences(
+        self,
+        ctx: Context,
+        frames: list[Frame],
+        context: list[Frame],
+        event_date: date | None,
+        target: Target | None,
+    ) -> list[Frame]:
+        """The body sentences about the main attack, in order, then the headline."""
+        first = frames[0].sentence.index if frames else -1
+        lede = {s.index for s in ctx.doc.lede(_LEDE)}
+        chosen = [
+            f
+            for f in frames
+            if not f.sentence.title
+            and (f.sentence.index == first or not self._foreign(ctx, f, event_date))
+        ]
+        seen = {f.sentence.index for f in chosen}
+        for frame in context:
+            index = frame.sentence.index
+            if index in seen or self._foreign(ctx, frame, event_date):
+                continue
+            follows = index - 1 in seen and bool(frame.casualties)
+            if index in lede or follows or _about(frame, target) or _only_zeros(frame):
+                chosen.append(frame)
+                seen.add(index)
+        chosen.sort(key=lambda f: f.sentence.index)
+        return chosen + [f for f in frames if f.sentence.title]
 
     def _foreign(self, ctx: Context, frame: Frame, event_date: date | None) -> bool:
         """A sentence about another event: dated to another day, or 'last month'..."""
@@ -176,6 +217,29 @@ def _without_attackers(killed: int, counts: list[tuple[Frame, casualties.Sentenc
             if count.kind == "killed" and count.attackers and count.total == killed:
                 return count.victims if count.victims is not None else killed
     return killed
+
+
+def _only_zeros(frame: Frame) -> bool:
+    """'No U.S. service members were wounded': such a statement is about the attack."""
+    counts = casualties.read(frame.sentence, frame.background_spans).counts
+    return bool(counts) and all(c.victims == 0 for c in counts)
+
+
+def _about(frame: Frame, target: Target | None) -> bool:
+    """A later sentence about the main attack: "the attack", "the base", its named site."""
+    sentence = frame.sentence
+    if frame.generic:
+        return False
+    if (
+        target
+        and target.site_key
+        and any(
+            (t := m.get("site")) is not None and t.value == target.site_key
+            for m in sentence.mentions
+        )
+    ):
+        return True
+    return bool(_ANAPHOR.search(sentence.lower))
 
 
 def _describe(target: Target) -> str:

@@ -25,6 +25,7 @@ STATISTIC = re.compile(
 )
 _AGGREGATE = re.compile(r"\b(?:since|over the past|in the past|so far|this year|within \d+ days)\b")
 _MODAL_WINDOW = 60
+_CONTINUED = re.compile(r",\s+(?:killing|wounding|injuring|leaving|which|that|who)\b")
 _BY = re.compile(r"\bby\s+(?:the\s+)?$")
 _MONTHS = {
     m: n
@@ -194,6 +195,9 @@ def _background_spans(sentence: Sentence, mentions: list[Mention]) -> list[tuple
             continue
         rel = m.start - sentence.start
         end = _CLAUSE_END.search(sentence.lower, rel + len(m.text))
+        while end and _CONTINUED.match(sentence.lower, end.start()):
+            # "after Saudi jets bombed a funeral hall, killing 100": still the background.
+            end = _CLAUSE_END.search(sentence.lower, end.end())
         spans.append((m.start, sentence.start + end.start() if end else sentence.end))
     return spans
 

@@ -12,10 +12,13 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from monitor.detect.lexicon import Lexicon, Mention
 
 _BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*\s+")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_DUPLICATE_RATIO = 90
 _ABBREVIATIONS = frozenset(
     [
         "u.s",
@@ -154,7 +157,7 @@ def _clean_lines(body: str, title: str) -> list[str]:
     lines = []
     for raw in body.splitlines():
         line = " ".join(raw.split())
-        if not line or _key(line) == title_key:
+        if not line or _same(_key(line), title_key):
             continue
         words = _WORD.findall(line)
         if len(words) <= 12 and _CLUTTER.match(line.lower()) and not line.endswith("."):
@@ -163,6 +166,14 @@ def _clean_lines(body: str, title: str) -> list[str]:
             continue
         lines.append(line)
     return lines
+
+
+def _same(line_key: str, title_key: str) -> bool:
+    """The body repeats the headline (often re-cased or slightly reworded)."""
+    if line_key == title_key:
+        return True
+    close = abs(len(line_key) - len(title_key)) <= 0.2 * len(title_key)
+    return close and fuzz.ratio(line_key, title_key) >= _DUPLICATE_RATIO
 
 
 def _key(text: str) -> str:
