@@ -68,7 +68,8 @@ def reports_of(entry: Entry, verdict: Verdict) -> list[Report]:
     """The attacks of a verdict as reports, with what matching reads of the entry."""
     published = entry.published.date() if entry.published else None
     lede = entry.body[:LEDE_CHARS]
-    return [Report(a, published, entry.title, lede) for a in verdict.attacks]
+    only = len(verdict.attacks) == 1
+    return [Report.of(a, published, entry.title, lede, only) for a in verdict.attacks]
 
 
 class Pipeline:

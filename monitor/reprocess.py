@@ -62,6 +62,7 @@ _CLEARED: dict[str, Any] = {
     "outlets_count": 0,
     # Counted again by the rebuild; the old revision is restored if it was higher.
     "revision": 1,
+    "merged_into_id": None,
 }
 
 

@@ -18,8 +18,8 @@ from typing import Literal
 
 from sqlmodel import Session
 
-from monitor.incidents.matcher import DATE_WINDOW_DAYS, Report, Score, decide, score
-from monitor.incidents.reconcile import reconcile
+from monitor.incidents.matcher import DATE_WINDOW_DAYS, Report, Score, decide_all, score
+from monitor.incidents.reconcile import absorb, reconcile
 from monitor.records import Attack, IncidentChange
 from monitor.store import repository as repo
 from monitor.store.models import Incident, Item, ItemIncident, utcnow
@@ -82,14 +82,15 @@ class Assigner:
             date_range=report.date_range(),
             keys=lookup_keys(report),
         )
-        found = decide(report, candidates, exclude=taken)
+        found = decide_all(report, candidates, exclude=taken)
         if found is None:
             reused = row_for_new(item.id or 0, index) if row_for_new else None
             return self._start(session, item, index, report, now, reused)
-        incident, why = found
+        incident, why = found.incident, found.score
         assert isinstance(incident, Incident)
         log.debug("item %s attack %d joins incident %s (%s)", item.id, index, incident.id, why)
-        return self._join(session, item, index, report, incident, why, now)
+        merged = [m for m in found.merge if isinstance(m, Incident)]
+        return self._join(session, item, index, report, incident, why, now, merged)
 
     def _start(
         self,
@@ -123,9 +124,12 @@ class Assigner:
         incident: Incident,
         why: Score,
         now: datetime,
+        merged: Sequence[Incident] = (),
     ) -> Assignment:
-        was_relevant = incident.relevant
-        changes = reconcile(incident, report)
+        # An incident merged in was alerted under its own id: the attack is not news.
+        was_relevant = incident.relevant or any(m.relevant for m in merged)
+        changes = [change for other in merged for change in merge(session, incident, other)]
+        changes += reconcile(incident, report)
         watch = list(dict.fromkeys([*incident.watch, *report.attack.watch]))
         incident.watch, incident.relevant = watch, bool(watch)
         incident.severity = self.severity_of(watch)
@@ -164,6 +168,28 @@ class Assigner:
         count_sources(session, incident)
 
 
+def merge(session: Session, keep: Incident, gone: Incident) -> list[str]:
+    """Fold ``gone`` into ``keep``: its sources, tally and keys move over; ``gone`` stays,
+    empty, pointing at ``keep`` (alerts sent about it keep their subject). The material
+    changes to ``keep``, and a note of the merge."""
+    assert keep.id is not None and gone.id is not None
+    log.info("incident %s merged into %s: one attack reported apart", gone.id, keep.id)
+    changes = absorb(keep, gone)
+    keep.watch = list(dict.fromkeys([*keep.watch, *gone.watch]))
+    keep.relevant = bool(keep.watch)
+    if gone.first_seen_at and (
+        keep.first_seen_at is None or gone.first_seen_at < keep.first_seen_at
+    ):
+        keep.first_seen_at = gone.first_seen_at
+    repo.move_sources(session, gone.id, keep.id)
+    repo.drop_incident_keys(session, gone.id)
+    gone.merged_into_id = keep.id
+    gone.sources_count = gone.outlets_count = 0
+    session.add_all([keep, gone])
+    session.flush()
+    return [*changes, f"merged with incident {gone.id}"]
+
+
 def link(
     session: Session, item: Item, incident_id: int, index: int, attack: Attack, points: float
 ) -> bool:
@@ -193,17 +219,25 @@ def count_sources(session: Session, incident: Incident) -> None:
     session.add(incident)
 
 
+#: Most proper names an incident is indexed by (its most reported ones).
+INDEXED_NAMES = 20
+
+
 def lookup_keys(report: Report) -> list[tuple[str, str]]:
-    """The index keys a report's candidates are looked up by: its site and place words."""
+    """The index keys a report's candidates are looked up by: site, place words, names."""
     keys = [("site", report.attack.site)] if report.attack.site else []
-    return keys + [("place", word) for word in sorted(report.keys)]
+    keys += [("place", word) for word in sorted(report.keys)]
+    return keys + [("name", name) for name in sorted(report.names)]
 
 
 def incident_keys(incident: Incident) -> list[tuple[str, str]]:
-    """The index keys an incident is known by: every site and place word reported."""
+    """The index keys an incident is known by: every site and place word reported, and its
+    most reported proper names."""
     sites = sorted((incident.tally.get("sites") or {}).keys())
     words = incident.tally.get("keys") or []
-    return [("site", s) for s in sites] + [("place", w) for w in words]
+    names = incident.tally.get("names") or {}
+    top = sorted(names, key=lambda n: (-names[n], n))[:INDEXED_NAMES]
+    return [("site", s) for s in sites] + [("place", w) for w in words] + [("name", n) for n in top]
 
 
 def copy_links(

@@ -41,10 +41,11 @@ def generic_words() -> frozenset[str]:
     text = resources.files("monitor.incidents").joinpath("place_words.txt").read_text("utf-8")
     lines = (line.split("#", 1)[0] for line in text.splitlines())
     words = {fold(word) for line in lines for word in line.split()}
-    return frozenset(words) | _country_words()
+    return frozenset(words) | country_words()
 
 
-def _country_words() -> frozenset[str]:
+@cache
+def country_words() -> frozenset[str]:
     """Words of country names (from the tz database shipped by ``tzdata``)."""
     try:
         table = resources.files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text("utf-8")
@@ -78,9 +79,16 @@ def _keys_of(name: str) -> frozenset[str]:
     keys = set()
     for word in _WORD.findall(fold(name)):
         word = _ARABIC_ARTICLE.sub("", word)
-        if len(word) >= 3 and word not in generic and not _DIGITS.match(word):
-            keys.add(word)
+        if len(word) < 3 or word in generic or _DIGITS.match(word) or is_demonym(word):
+            continue
+        keys.add(word)
     return frozenset(keys)
+
+
+def is_demonym(word: str) -> bool:
+    """ "Iraqi", "Syrian", "Kenyan": a country's name with one to three letters more."""
+    countries = country_words()
+    return any(word[:cut] in countries for cut in range(len(word) - 3, len(word)) if cut >= 4)
 
 
 @lru_cache(maxsize=65536)

@@ -31,6 +31,7 @@ from monitor.records import Attack
 MAX_TITLES = 8
 MAX_PLACES = 12
 MAX_KEYS = 40
+MAX_NAMES = 60
 #: Longest summary kept (characters).
 SUMMARY_CHARS = 320
 
@@ -85,6 +86,45 @@ def reconcile(incident: MutableIncident, report: Report | Attack) -> list[str]:
     return material_changes(before, _material(incident))
 
 
+def absorb(incident: MutableIncident, other: MutableIncident) -> list[str]:
+    """Fold ``other`` (the same attack, reported apart) into ``incident``: tallies add up,
+    ranges widen; the material changes this makes to ``incident``."""
+    before = _material(incident)
+    incident.tally = combined_tally(incident.tally, other.tally)
+    figures = dict(incident.figures)
+    for name, seen in other.figures.items():
+        low, high = figures.get(name) or seen
+        figures[name] = [min(low, seen[0]), max(high, seen[1])]
+    incident.figures = figures
+    apply_tally(incident)
+    apply_figures(incident)
+    incident.summary = incident.summary or other.summary
+    incident.title = title_for(incident)
+    return material_changes(before, _material(incident))
+
+
+def combined_tally(tally: Mapping[str, Any], other: Mapping[str, Any]) -> dict[str, Any]:
+    """Two incidents' tallies as one: counts added, lists joined (within their caps)."""
+    out: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in tally.items()}
+    for name, value in other.items():
+        mine = out.get(name)
+        if isinstance(value, dict):
+            counts = dict(mine) if isinstance(mine, dict) else {}
+            for key, n in value.items():
+                counts[key] = counts.get(key, 0) + n
+            out[name] = counts
+        elif name == "published":
+            seen = [*(mine or ()), *value]
+            out[name] = [min(seen), max(seen)] if seen else []
+        elif name == "reports":
+            out[name] = int(mine or 0) + int(value or 0)
+        elif isinstance(value, list):
+            cap = MAX_KEYS if name == "keys" else MAX_TITLES
+            joined = list(dict.fromkeys([*(mine or ()), *value]))
+            out[name] = sorted(joined)[:cap] if name == "keys" else joined[:cap]
+    return out
+
+
 def add_to_tally(tally: Mapping[str, Any], report: Report) -> dict[str, Any]:
     """A new tally with one more report counted."""
     out: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in tally.items()}
@@ -111,12 +151,19 @@ def add_to_tally(tally: Mapping[str, Any], report: Report) -> dict[str, Any]:
             places[attack.place] = places.get(attack.place, 0) + 1
     keys = set(out.get("keys") or ()) | place_keys(attack.site, attack.place, attack.target)
     out["keys"] = sorted(keys)[:MAX_KEYS]
+    names = out.setdefault("names", {})
+    for name in sorted(report.names):
+        if name in names or len(names) < MAX_NAMES:
+            names[name] = names.get(name, 0) + 1
+    days = out.setdefault("weekdays", {})
+    for day in sorted(report.weekdays):
+        days[str(day)] = days.get(str(day), 0) + 1
     titles = list(out.get("titles") or ())
     if report.title and report.title not in titles and len(titles) < MAX_TITLES:
         out["titles"] = [*titles, report.title]
     if report.published:
-        days = [*(out.get("published") or ()), report.published.isoformat()]
-        out["published"] = [min(days), max(days)]
+        seen = [*(out.get("published") or ()), report.published.isoformat()]
+        out["published"] = [min(seen), max(seen)]
     out["reports"] = int(out.get("reports") or 0) + 1
     return out
 

@@ -151,6 +151,8 @@ class Incident(SQLModel, table=True):
     outlets_count: int = 0
     first_seen_at: datetime | None = _time(index=True)
     last_updated_at: datetime | None = _time(index=True)
+    #: Set when a report showed this incident to be another one's: its sources moved there.
+    merged_into_id: int | None = Field(default=None, foreign_key="incident.id")
 
 
 class ItemIncident(SQLModel, table=True):

@@ -189,8 +189,8 @@ def clear_fingerprints(session: Session) -> None:
 
 #: Most incidents one candidate query returns (the matcher scores each).
 CANDIDATE_LIMIT = 200
-#: Most incidents found through one site or place word when the report has no date.
-UNDATED_KEY_LIMIT = 50
+#: Most incidents found through one key when the report has no date, per kind of key.
+UNDATED_KEY_LIMITS = {"site": 50, "place": 20, "name": 10}
 
 
 def candidate_incidents(
@@ -251,7 +251,7 @@ def _incidents_by_key(
                 select(IncidentKey.incident_id)
                 .where(IncidentKey.kind == kind, IncidentKey.value == value)
                 .order_by(col(IncidentKey.event_date).desc())
-                .limit(UNDATED_KEY_LIMIT)
+                .limit(UNDATED_KEY_LIMITS.get(kind, 10))
             )
             ids.update(session.exec(recent).all())
     if not ids:
@@ -299,6 +299,39 @@ def set_incident_keys(
         if key.event_date != event_date:
             key.event_date = event_date
             session.add(key)
+
+
+def move_sources(session: Session, from_id: int, to_id: int) -> None:
+    """Make the items reporting incident ``from_id`` report ``to_id`` instead (an item that
+    already reports ``to_id`` keeps that link, primary if either was)."""
+    kept = {
+        link.item_id: link
+        for link in session.exec(select(ItemIncident).where(ItemIncident.incident_id == to_id))
+    }
+    for link in session.exec(select(ItemIncident).where(ItemIncident.incident_id == from_id)):
+        if link.item_id in kept:
+            kept[link.item_id].is_primary = kept[link.item_id].is_primary or link.is_primary
+            session.add(kept[link.item_id])
+        else:
+            session.add(
+                ItemIncident(
+                    item_id=link.item_id,
+                    incident_id=to_id,
+                    attack_index=link.attack_index,
+                    is_primary=link.is_primary,
+                    attack=link.attack,
+                    score=link.score,
+                    created_at=link.created_at,
+                )
+            )
+        session.delete(link)
+    session.flush()
+
+
+def drop_incident_keys(session: Session, incident_id: int) -> None:
+    """Forget the keys an incident is found by (it is no longer a candidate)."""
+    for key in session.exec(select(IncidentKey).where(IncidentKey.incident_id == incident_id)):
+        session.delete(key)
 
 
 def source_counts(session: Session, incident_id: int) -> tuple[int, int]:

@@ -1,4 +1,4 @@
-"""incidents: MinHash bands of items, incident keys, incident tally
+"""incidents: MinHash bands of items, incident keys, incident tally and merges
 
 Revision ID: incidents_0001
 Revises: 0001
@@ -41,12 +41,16 @@ def upgrade() -> None:
 
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.add_column(sa.Column('tally', sa.JSON(), nullable=False, server_default='{}'))
+        batch_op.add_column(sa.Column('merged_into_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key('fk_incident_merged_into_id', 'incident', ['merged_into_id'], ['id'])
         batch_op.create_index('ix_incident_country_date', ['country', 'event_date'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('incident', schema=None) as batch_op:
         batch_op.drop_index('ix_incident_country_date')
+        batch_op.drop_constraint('fk_incident_merged_into_id', type_='foreignkey')
+        batch_op.drop_column('merged_into_id')
         batch_op.drop_column('tally')
 
     with op.batch_alter_table('incidentkey', schema=None) as batch_op:
