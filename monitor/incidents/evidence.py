@@ -42,10 +42,12 @@ _NEAR_WEAPONS = (
 _PERPETRATOR_SIMILARITY = 70.0
 _TITLE_SIMILAR, _TITLE_CLOSE = 80.0, 65.0
 _GROUP_WORD = re.compile(r"\w+")
+#: One shared name counts when it is at least this share of the shorter list of names.
+NAMES_AGREE = 0.5
 #: Points for 1, 2, 3 or more proper names shared.
 _NAME_POINTS = (0.0, 0.75, 1.25, 1.5)
-#: A name held by this many candidates tells none of them apart.
-CROWDED = 3
+#: A name held by candidates whose dates lie this many days apart tells none of them apart.
+CROWDED_DAYS = 2 * DATE_WINDOW_DAYS
 
 
 class IncidentLike(Protocol):
@@ -159,9 +161,19 @@ def _place(report: Report, incident: IncidentLike) -> Evidence:
         return []
     if shared >= 1.0:
         return [("same place", 1.5)]
-    if shared >= 0.5:
+    if shared >= 0.5 or _named_by_the_other(report, incident):
         return [("nearby place", 0.5)]
     return [("other place", -2.5)]
+
+
+def _named_by_the_other(report: Report, incident: IncidentLike) -> bool:
+    """A datelined "BAGHDAD, base" and "Ain al-Asad air base" disagree as places; but when
+    the other side's reports name the place ("al-Asad" among their proper names), they may
+    be one attack described from two cities."""
+    theirs = set(counts(incident.tally.get("names")))
+    mine_in_theirs = bool(theirs) and overlap(report.keys, theirs) >= 1.0
+    places = [k for keys in places_of(incident) for k in keys]
+    return mine_in_theirs or (bool(places) and overlap(places, report.names) >= 1.0)
 
 
 def _names(report: Report, incident: IncidentLike, crowded: frozenset[str]) -> Evidence:
@@ -174,21 +186,27 @@ def _names(report: Report, incident: IncidentLike, crowded: frozenset[str]) -> E
     if not mine or not theirs:
         return []
     shared = sum(1 for n in mine if n in theirs or any(same_word(n, m) for m in theirs))
-    if shared:
+    if shared >= 2 or (shared and shared / min(len(mine), len(theirs)) >= NAMES_AGREE):
         return [(f"names: {shared} shared", _NAME_POINTS[min(shared, 3)])]
+    if shared:
+        return [("one name shared", 0.25)]
     if len(mine) >= 3 and len(theirs) >= 3:
         return [("no names shared", -0.5)]
     return []
 
 
 def crowded_names(names: frozenset[str], candidates: Iterable[IncidentLike]) -> frozenset[str]:
-    """Names of the report held by :data:`CROWDED` candidates or more."""
-    held: dict[str, int] = {}
+    """Names of the report that candidates of different events share ("Baghdad", a ship
+    attacked twice, a group): their dates lie more than :data:`CROWDED_DAYS` apart."""
+    held: dict[str, list[date]] = {}
     for incident in candidates:
-        theirs = counts(incident.tally.get("names"))
-        for name in names & theirs.keys():
-            held[name] = held.get(name, 0) + 1
-    return frozenset(n for n, k in held.items() if k >= CROWDED)
+        if incident.event_date is None:
+            continue
+        for name in names & counts(incident.tally.get("names")).keys():
+            held.setdefault(name, []).append(incident.event_date)
+    return frozenset(
+        name for name, days in held.items() if (max(days) - min(days)).days > CROWDED_DAYS
+    )
 
 
 def sites_of(incident: IncidentLike) -> Mapping[str, int]:

@@ -15,8 +15,7 @@ and *where* allows it (:attr:`Score.eligible`):
   joins on the score alone;
 - place words half shared ("Sarsang oil field, Duhok" vs "Tawke oil field, Duhok"), or
   place words that disagree while two names are shared: only on the same day;
-- no place to compare: only when the dates agree (same or next day, the incident's date in
-  the days before an undated report's publication, or its weekday named by the report),
+- no place to compare: only when both event dates are known and agree (same or next day),
   and only if the best stands clear of the runner-up by :data:`AMBIGUITY_MARGIN`, so a
   vague report on a busy day starts its own incident rather than joining a wrong one;
 - place words that disagree: never;
@@ -128,8 +127,8 @@ class Score:
 
     @property
     def when(self) -> bool:
-        """True when the dates agree."""
-        return any(name.startswith("date") and pts > 0 for name, pts in self.evidence)
+        """True when both event dates are known and agree (same or next day)."""
+        return any(name in ("date: same day", "date: next day") for name, _ in self.evidence)
 
     @property
     def same_day(self) -> bool:

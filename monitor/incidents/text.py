@@ -19,6 +19,8 @@ from monitor.records import Attack
 
 #: Most names kept per report.
 MAX_NAMES = 12
+#: A line of at most this many (4+ letter) words, mostly capitalised, is a headline.
+HEADLINE_WORDS = 16
 
 # A capitalised word of Latin script, or an all-capitals acronym ("Conoco", "USS", "SDF").
 _CAPITALISED = re.compile(r"(?<![\w'’])[A-Z][\w'’-]*")
@@ -82,8 +84,10 @@ def names(text: str) -> frozenset[str]:
 
 
 def _headline_style(line: str) -> bool:
+    """A short line in Title Case ("Rockets Hit US Base in Eastern Syria")."""
     words = [w for w in _LATIN_WORD.findall(line) if len(w) > 3]
-    return len(words) >= 4 and sum(w[0].isupper() for w in words) > 0.6 * len(words)
+    capitals = sum(w[0].isupper() for w in words)
+    return 4 <= len(words) <= HEADLINE_WORDS and capitals > 0.7 * len(words)
 
 
 def _opens_sentence(line: str, start: int) -> bool:
