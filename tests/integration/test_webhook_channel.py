@@ -23,6 +23,7 @@ from monitor.config import Settings
 from monitor.store.database import Database
 from monitor.store.models import utcnow
 from tests.alerting import HOSTILE_TITLE, add_incident, alert, alert_settings, delivery, queue_alert
+from tests.conftest import REPO
 from tests.servers import HTTPTestServer, Request, Response
 
 SECRET = "whsec-test-0123456789"
@@ -313,3 +314,22 @@ def test_a_crash_between_sending_and_marking_sent_resends_with_the_same_key(
     assert receiver.repeats == 1, "the same idempotency key came twice; the receiver dropped it"
     assert len(receiver.accepted) == 1
     assert delivery(db, delivery_id).status == "sent"
+
+
+def test_the_readme_verification_snippet_accepts_monitors_requests(
+    http_server: HTTPTestServer,
+) -> None:
+    readme = (REPO / "README.md").read_text()
+    snippet = readme.split("Verifying a request", 1)[1].split("```python", 1)[1].split("```")[0]
+    namespace: dict[str, Any] = {}
+    exec(snippet, namespace)
+    http_server.route("/hook", Response(204))
+    assert send(channel(http_server, secret_env="TEST_WEBHOOK_SECRET")).ok
+    request = http_server.requests[0]
+    headers = {
+        "X-Monitor-Timestamp": request.headers["x-monitor-timestamp"],
+        "X-Monitor-Signature": request.headers["x-monitor-signature"],
+    }
+    assert namespace["verify"](SECRET, headers, request.body)
+    assert not namespace["verify"]("wrong", headers, request.body)
+    assert not namespace["verify"](SECRET, headers, request.body + b" ")
