@@ -22,6 +22,7 @@ _SOURCE = re.compile(
     r"stated|acknowledged|tweeted|wrote|added|spokes(?:man|woman|person)|statement)\b"
 )
 _CLAIM_SENTENCES = 16
+_ATTRIBUTION = re.compile(r"^[\w\s'’.-]{0,30}?:\s")
 _LOCATIVE = re.compile(r"\b(?:in|inside|near|at|from|of|over|across)\s+(?:the\s+)?$")
 
 
@@ -67,11 +68,7 @@ class ActorReader:
     def _agent(self, frames: list[Frame]) -> Perpetrator | None:
         for frame in frames:
             sentence = frame.sentence
-            agents = [
-                m
-                for m in frame.agents
-                if not _SOURCE.match(sentence.lower[m.end - sentence.start :])
-            ]
+            agents = [m for m in frame.agents if not _source(sentence, m)]
             actors = [m for m in agents if m.has("actor")]
             actors.sort(key=lambda m: self._generic(m))
             if actors:
@@ -140,6 +137,11 @@ def _nearest(sentence: Sentence, cue: Mention, actors: list[Mention]) -> Mention
     return after[0] if after else None
 
 
+def _source(sentence: Sentence, mention: Mention) -> bool:
+    rest = sentence.lower[mention.end - sentence.start :]
+    return bool(_SOURCE.match(rest) or _ATTRIBUTION.match(rest))
+
+
 def _forces(frame: Frame) -> str | None:
     """ "U.S. forces carried out airstrikes": a nation's forces as the subject."""
     sentence = frame.sentence
@@ -147,6 +149,8 @@ def _forces(frame: Frame) -> str | None:
     for m in frame.main:
         tag = m.get("target")
         if m.start >= first or not tag or tag.value not in ("military", "police"):
+            continue
+        if _source(sentence, m):
             continue
         for n in frame.agents:
             gap = sentence.lower[n.end - sentence.start : m.start - sentence.start]

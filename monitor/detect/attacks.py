@@ -31,6 +31,13 @@ _OTHER_TIME = re.compile(
     r"(?:weeks|months|years) (?:ago|earlier|before))"
 )
 _SAME_DAYS = 1
+#: A date more than this many days before publication, in a later sentence, is background.
+_BACKGROUND_DAYS = 3
+#: The headline and first lede sentences: their dates are the attack's, however old.
+_LEAD_FRAMES = 2
+_CAPTION_WORDS = frozenset(
+    {"attack", "rocket", "strike", "bomb", "blast", "explosion", "drone", "missile", "assault"}
+)
 _LEDE = 4
 _ANAPHOR = re.compile(
     r"\b(?:the|this|that|today's|yesterday's|monday's|tuesday's|wednesday's|thursday's|"
@@ -69,15 +76,27 @@ class AttackBuilder:
         evidence = [
             Evidence("sentence", f.sentence.text[:300], round(f.score, 2)) for f in frames[:3]
         ]
-        event_date, date_note = self._date(ctx, frames)
-        evidence.append(Evidence("date", date_note))
         target = self.targets.best(frames[:4])
         if target:
             evidence.append(Evidence("target", _describe(target), round(target.score, 2)))
+        seen = {f.sentence.index for f in frames}
+        later = [f for f in context if f.sentence.index not in seen and _about(f, target)]
+        event_date, date_note = self._date(ctx, frames + later)
+        evidence.append(Evidence("date", date_note))
         location = self.places.locate(frames[:4], target)
         if location.place:
             evidence.append(Evidence("place", f"{location.place} ({location.how})"))
-        weapon = self.weapons.read(frames)
+        first = frames[0].sentence.index if frames else -1
+        weapon = self.weapons.read(
+            [
+                f
+                for f in frames
+                if f.sentence.index == first or not self._foreign(ctx, f, event_date)
+            ]
+        )
+        if weapon.weapon == "unknown" and later:
+            # Nothing named in the lede: a later sentence about the attack may say it.
+            weapon = self.weapons.read(frames + later)
         evidence.append(
             Evidence("weapon", f"{weapon.weapon} ({', '.join(weapon.words) or 'no weapon named'})")
         )
@@ -108,27 +127,58 @@ class AttackBuilder:
     # --- date --------------------------------------------------------------------------
 
     def _date(self, ctx: Context, frames: list[Frame]) -> tuple[date | None, str]:
-        reporting: tuple[date, str] | None = None
-        for frame in frames:
+        """The attack's date: said in its sentences, else the publication date."""
+        events: list[tuple[date, str]] = []
+        reports: list[tuple[date, str]] = []
+        loose: list[TimeExpr] = []
+        for position, frame in enumerate(frames):
             sentence = frame.sentence
-            for expr in ctx.times.get(sentence.index, []):
-                if frame.in_background(expr.start):
-                    continue
-                found = self.dates.resolve(expr, ctx.reference, ctx.mentioned, ctx.today)
-                if found is None or (ctx.reference and found > ctx.reference + timedelta(days=2)):
+            exprs = [
+                e for e in ctx.times.get(sentence.index, []) if not frame.in_background(e.start)
+            ]
+            statement = self._statement_date(ctx, sentence, exprs)
+            for expr in exprs:
+                reporting = self.dates.is_reporting_date(sentence, expr)
+                # "today's attack", quoted in a statement made on Wednesday: Wednesday.
+                anchor = statement if expr.offset is not None and statement else ctx.reference
+                found = self.dates.resolve(expr, anchor, ctx.mentioned, ctx.today)
+                if found is None:
+                    if not reporting:
+                        loose.append(expr)
                     continue
                 note = f"'{expr.text}' -> {found}" + (
                     f" (reference {ctx.reference})" if ctx.reference else ""
                 )
-                if self.dates.is_reporting_date(sentence, expr):
-                    reporting = reporting or (found, note + ", day of the statement")
+                if reporting and self.dates.previous_day(sentence):
+                    found, reporting = found - timedelta(days=1), False
+                    note += ", the day before the statement"
+                if ctx.reference and found > ctx.reference + timedelta(days=2):
                     continue
-                return found, note
-        if reporting:
-            return reporting
+                old = ctx.reference and (ctx.reference - found).days > _BACKGROUND_DAYS
+                if position > _LEAD_FRAMES and old:
+                    continue  # a later sentence dating an older event
+                (reports if reporting else events).append(
+                    (found, note + (", day of the statement" if reporting else ""))
+                )
+        if events or reports:
+            return (events or reports)[0]
+        inferred = _year_from_weekday(loose, ctx.today)
+        if inferred:
+            return inferred
+        caption = self.dates.caption_date(ctx.doc, _CAPTION_WORDS)
+        if caption:
+            return caption[0], f"photo caption of the attack: {caption[1]}"
         if ctx.reference:
             return ctx.reference, f"no date in the text: publication date {ctx.reference}"
         return None, "no date in the text and no publication date"
+
+    def _statement_date(
+        self, ctx: Context, sentence: Sentence, exprs: list[TimeExpr]
+    ) -> date | None:
+        for expr in exprs:
+            if expr.offset is None and self.dates.is_reporting_date(sentence, expr):
+                return self.dates.resolve(expr, ctx.reference, ctx.mentioned, ctx.today)
+        return None
 
     # --- casualties --------------------------------------------------------------------
 
@@ -195,6 +245,23 @@ class AttackBuilder:
         return False
 
 
+def _year_from_weekday(loose: list[TimeExpr], today: date) -> tuple[date, str] | None:
+    """No reference date, but "on Tuesday" and "On March 12" together: the year they agree."""
+    weekdays = [e for e in loose if e.weekday is not None and e.month is None]
+    month_days = [e for e in loose if e.month and e.day and e.year is None]
+    if not weekdays or not month_days:
+        return None
+    weekday, day = weekdays[0], month_days[0]
+    for year in range(today.year, today.year - 40, -1):
+        try:
+            found = date(year, day.month or 1, day.day or 1)
+        except ValueError:
+            continue
+        if found <= today and found.weekday() == weekday.weekday:
+            return found, f"'{weekday.text}' and '{day.text}' agree on {found}"
+    return None
+
+
 def _first(
     counts: list[tuple[Frame, casualties.SentenceFigures]], kind: str
 ) -> tuple[int | None, str]:
@@ -249,8 +316,3 @@ def _describe(target: Target) -> str:
         target.nationality or "nationality unknown",
     ]
     return f"{parts[0]} ({parts[1]}, {parts[2]}" + (f": {target.how})" if target.how else ")")
-
-
-def timed_sentences(ctx: Context, sentences: list[Sentence]) -> set[int]:
-    """Indexes of the sentences that carry a time expression."""
-    return {s.index for s in sentences if ctx.times.get(s.index)}

@@ -28,6 +28,8 @@ _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _COMPOSITIONAL = frozenset(
     {"weapon", "attack", "strike", "passive", "killed", "injured", "casualties", "modal"}
 )
+#: ...but a phrase names its own weapon: a "suicide drone" is a drone only.
+_INHERITED = _COMPOSITIONAL - {"weapon"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +158,7 @@ class Lexicon:
                 if inner is None or j - i == len(words):
                     continue
                 for tag, case in inner.items():
-                    if tag.kind in _COMPOSITIONAL and case is None:
+                    if tag.kind in _INHERITED and case is None:
                         tags.setdefault(tag, None)
 
     # --- matching ----------------------------------------------------------------------

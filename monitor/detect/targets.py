@@ -31,6 +31,7 @@ _PREMOD_STOP = re.compile(
     r"attacked|hit|struck|fired|launched)\b"
 )
 _CLAUSE_GAP = re.compile(r"[;:()]|,\s+(?:as|while|when|but|and|which|who|after|amid|as)\b|\s[—–]\s")
+_ATTRIBUTION = re.compile(r"^[\w\s'’.-]{0,30}?:\s")
 _CHAIN = re.compile(r"^\s*(?:and|&|-|/|–)\s*$")
 _SOURCE = re.compile(
     r"^[\w\s'’-]{0,25}?\b(?:said|says|say|told|announced|confirmed|reported|stated|"
@@ -200,7 +201,9 @@ class TargetReader:
         return None, ""
 
 
-def _nation_code(sentence: Sentence, mention: Mention, *, ownership: bool) -> str | None:
+def _nation_code(
+    sentence: Sentence, mention: Mention, *, ownership: bool, named: bool = False
+) -> str | None:
     """The nation a mention names, unless it is an affiliation ('Iran-backed') or negated."""
     tags = mention.all("nation")
     if not tags:
@@ -215,7 +218,7 @@ def _nation_code(sentence: Sentence, mention: Mention, *, ownership: bool) -> st
     name = tags[0]
     if mention.text.isupper() or "." in mention.text:  # "US base", "U.S. troops", "UK forces"
         return name.value
-    if ownership and rest.startswith(("'s", "’s")):
+    if named or (ownership and rest.startswith(("'s", "’s"))):
         return name.value
     return None
 
@@ -253,7 +256,8 @@ def _postmodifier(sentence: Sentence, mention: Mention) -> str | None:
             return None
         between = sentence.lower[mention.end - sentence.start : m.start - sentence.start]
         if m.has("nation") and _POSTMOD_GAP.match(between):
-            return _nation_code(sentence, m, ownership=True)
+            # "embassy of the United States", "l'ambassade des États-Unis"
+            return _nation_code(sentence, m, ownership=True, named=bool(between.strip()))
         return None
     return None
 
@@ -295,8 +299,7 @@ def _stationed(sentence: Sentence) -> str | None:
 def _role(frame: Frame, mention: Mention) -> str:
     """patient (attacked), victim, agent (attacker), source (who speaks) or neutral."""
     sentence = frame.sentence
-    rest = sentence.lower[mention.end - sentence.start :]
-    if _SOURCE.match(rest):
+    if _is_source(sentence, mention):
         return "source"
     anchors = frame.anchors or [m for m in frame.main if m.has("strike")]
     if any(_same_clause_after(sentence, a, mention) for a in anchors):
@@ -348,10 +351,10 @@ def _victim_nation(frames: list[Frame], lexicon: Lexicon) -> str | None:
     for frame in frames:
         sentence = frame.sentence
         casualties = [m for m in frame.main if m.has("killed") or m.has("injured")]
-        if not casualties:
-            continue
         for m in frame.main:
             if not m.has("nation") or not any(abs(m.start - c.start) <= 60 for c in casualties):
+                continue
+            if not _person(frame, m) or _is_source(sentence, m):
                 continue
             code = _nation_code(sentence, m, ownership=False)
             if code:
@@ -359,6 +362,23 @@ def _victim_nation(frames: list[Frame], lexicon: Lexicon) -> str | None:
     if not counts:
         return None
     return counts.most_common(1)[0][0]
+
+
+def _person(frame: Frame, mention: Mention) -> bool:
+    """'Americans', 'a U.S. contractor', 'Turkish soldiers': a nation naming people."""
+    if mention.text.lower().endswith(("ans", "ons", "ese", "is")) and not mention.text.isupper():
+        return True
+    return any(
+        0 <= m.start - mention.end <= 15
+        and (t := m.get("target")) is not None
+        and t.detail == "people"
+        for m in frame.main
+    )
+
+
+def _is_source(sentence: Sentence, mention: Mention) -> bool:
+    rest = sentence.lower[mention.end - sentence.start :]
+    return bool(_SOURCE.match(rest) or _ATTRIBUTION.match(rest))
 
 
 _NUMBER_BEFORE = re.compile(r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|an)\s+$")

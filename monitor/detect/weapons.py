@@ -153,9 +153,11 @@ class WeaponReader:
 
 
 def _protesters(frames: list[Frame]) -> bool:
-    return any(
-        t.value == "protesters" for frame in frames[:3] for m in frame.main for t in m.all("actor")
-    )
+    for frame in frames[:3]:
+        for m in frame.main:
+            if any(t.value == "protesters" for t in m.all("actor")) or "protest" in m.text.lower():
+                return True
+    return False
 
 
 def _munitions(frames: list[Frame], lexicon: Lexicon) -> int | None:
