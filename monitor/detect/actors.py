@@ -55,6 +55,12 @@ class ActorReader:
             return agent
         return self._blame(sentences)
 
+    def in_frame(self, frame: Frame) -> Perpetrator | None:
+        """The perpetrator one sentence names (a claim, else the attacker it names)."""
+        if frame.sentence.tagged("no_claim"):
+            return self._agent([frame])
+        return self._claim([frame.sentence]) or self._agent([frame])
+
     def _claim(self, sentences: list[Sentence]) -> Perpetrator | None:
         for sentence in sentences:
             claims = sentence.tagged("claim")

@@ -31,6 +31,9 @@ _OTHER_TIME = re.compile(
     r"(?:weeks|months|years) (?:ago|earlier|before))"
 )
 _SAME_DAYS = 1
+_MAX_EXTRAS = 6
+#: Interceptions name no target hit: "a drone was downed near the airport".
+_INTERCEPTED = frozenset({"downed", "shot down", "intercepted"})
 #: A date more than this many days before publication, in a later sentence, is background.
 _BACKGROUND_DAYS = 3
 #: The headline and first lede sentences: their dates are the attack's, however old.
@@ -58,6 +61,7 @@ class Context:
     today: date
     times: dict[int, list[TimeExpr]] = field(default_factory=dict)
     mentioned: list[date] = field(default_factory=list)
+    frames: dict[int, Frame] = field(default_factory=dict)
 
 
 class AttackBuilder:
@@ -123,6 +127,73 @@ class AttackBuilder:
             perpetrator_status=perpetrator.status if perpetrator else None,
             evidence=tuple(evidence),
         )
+
+    # --- round-ups ---------------------------------------------------------------------
+
+    def extras(self, ctx: Context, frames: list[Frame], main: Attack) -> list[Attack]:
+        """Further attacks a round-up reports: other named sites of the same side, hit in
+        main clauses in the same days ("separate strikes on US forces at al-Asad and at
+        the Conoco gas field"). Background and other days never count."""
+        if main.target_nationality is None:
+            return []
+        seen = {main.site}
+        found: list[Attack] = []
+        for frame in frames:
+            if not self._reports(ctx, frame, main):
+                continue
+            for target in self.targets.candidates(frame):
+                if target.site_key in seen or target.nationality != main.target_nationality:
+                    continue
+                attack = self._extra(ctx, frame, target, main)
+                if attack is None or (main.site is None and attack.country == main.country):
+                    continue  # perhaps the main attack's own, unnamed, place
+                seen.add(target.site_key)
+                found.append(attack)
+        return found[:_MAX_EXTRAS]
+
+    def _reports(self, ctx: Context, frame: Frame, main: Attack) -> bool:
+        """A sentence that itself reports an attack of these days (no background)."""
+        sentence = frame.sentence
+        if not frame.is_event or frame.hypothetical or frame.generic or frame.background:
+            return False
+        if sentence.tagged("reference") or any(
+            a.text.lower() in _INTERCEPTED for a in frame.anchors
+        ):
+            return False
+        return self._same_days(ctx, frame, main)
+
+    def _extra(self, ctx: Context, frame: Frame, target: Target, main: Attack) -> Attack | None:
+        if target.role != "patient" or target.site_key is None:
+            return None
+        location = self.places.locate([frame], target)
+        figures = casualties.read(frame.sentence, frame.background_spans)
+        weapon = self.weapons.read([frame])
+        perpetrator = self.actors.in_frame(frame)
+        evidence = (
+            Evidence("sentence", frame.sentence.text[:300], round(frame.score, 2)),
+            Evidence("target", _describe(target), round(target.score, 2)),
+        )
+        return Attack(
+            event_date=main.event_date,
+            country=location.country,
+            place=location.place,
+            site=location.site,
+            target=target.text,
+            target_type=target.type,
+            target_nationality=target.nationality,
+            weapon=weapon.weapon if weapon.weapon != "unknown" else main.weapon,
+            munitions=weapon.munitions,
+            killed=figures.figure("killed"),
+            injured=figures.figure("injured"),
+            perpetrator=perpetrator.name if perpetrator else None,
+            perpetrator_status=perpetrator.status if perpetrator else None,
+            evidence=evidence,
+        )
+
+    def _same_days(self, ctx: Context, frame: Frame, main: Attack) -> bool:
+        if _OTHER_TIME.search(frame.sentence.lower):
+            return False
+        return main.event_date is None or not self._foreign(ctx, frame, main.event_date)
 
     # --- date --------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ _PREVIOUS_DAY = re.compile(
 )
 _DATELINE_WORDS = re.compile(r"^\W*(?:posted|published|updated|last updated|date|dated)\b")
 _FAR_FUTURE = timedelta(days=2)
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +93,16 @@ class DateReader:
 
     def find(self, sentence: Sentence) -> list[TimeExpr]:
         """Time expressions in ``sentence``, in order, longest first where they overlap."""
+        if sentence.times is None:
+            sentence.times = self._find(sentence)
+        return sentence.times
+
+    def _find(self, sentence: Sentence) -> list[TimeExpr]:
         text = sentence.lower.translate(_ARABIC_DIGITS)
         found: list[TimeExpr] = []
         taken = bytearray(len(text))
-        for pattern in self._patterns:
+        patterns = self._patterns if _DIGIT.search(text) else self._patterns[-2:]
+        for pattern in patterns:
             for match in pattern.finditer(text):
                 if taken.find(1, match.start(), match.end()) != -1:
                     continue

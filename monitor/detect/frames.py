@@ -184,8 +184,7 @@ def _transitive(sentence: Sentence, mention: Mention, main: list[Mention]) -> bo
 
 
 def _weapon_rank(mention: Mention, lexicon: Lexicon) -> int:
-    ranks = [lexicon.weapons[t.value].rank for t in mention.all("weapon")]
-    return max(ranks, default=0)
+    return mention.weapon_rank
 
 
 def _background_spans(sentence: Sentence, mentions: list[Mention]) -> list[tuple[int, int]]:

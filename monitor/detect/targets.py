@@ -15,6 +15,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cached_property
+
+from rapidfuzz import fuzz, process
 
 from monitor.detect.frames import Frame
 from monitor.detect.lexicon import Lexicon, Mention, Site
@@ -32,6 +35,13 @@ _PREMOD_STOP = re.compile(
 )
 _CLAUSE_GAP = re.compile(r"[;:()]|,\s+(?:as|while|when|but|and|which|who|after|amid|as)\b|\s[—–]\s")
 _ATTRIBUTION = re.compile(r"^[\w\s'’.-]{0,30}?:\s")
+_PROPER_NAME = re.compile(r"\b(?:(?:al|el|as|ash|ad|an|ar|at|ain|ayn)[\s-])?[A-Z][\w'’-]*\s$")
+_FACILITY_WORDS = re.compile(
+    r"\b(?:air base|airbase|air field|airfield|base|camp|garrison|military|forward operating|"
+    r"mission support site|landing zone|oil field|oilfield|gas fields?|field)\b"
+)
+#: How close (0-100) an unknown base name must be to a known one to be that site.
+_FUZZY = 85
 _CHAIN = re.compile(r"^\s*(?:and|&|-|/|–)\s*$")
 _SOURCE = re.compile(
     r"^[\w\s'’-]{0,25}?\b(?:said|says|say|told|announced|confirmed|reported|stated|"
@@ -59,6 +69,7 @@ class Target:
     score: float = 0.0
     how: str = ""
     start: int = 0
+    role: str = "patient"
 
 
 class TargetReader:
@@ -76,6 +87,8 @@ class TargetReader:
         if not candidates:
             return None
         best = max(candidates, key=lambda t: t.score)
+        if best.site_key is None:
+            best = _named(best, candidates)
         if best.nationality is None:
             nation = _victim_nation(frames, self.lexicon)
             if nation:
@@ -92,7 +105,9 @@ class TargetReader:
 
     def _read(self, frame: Frame, mention: Mention) -> Target | None:
         sentence = frame.sentence
-        site = self._site(mention)
+        if mention.text in ("USS", "U.S.S."):
+            return None  # the ship is read with its name by _ships
+        site = self._site(mention) or self._named_site(sentence, mention)
         tag = mention.get("target")
         target_type = site.type if site else (tag.value if tag else None)
         facility = bool(site) or (tag is not None and tag.detail == "places")
@@ -122,7 +137,34 @@ class TargetReader:
             score=score,
             how=how,
             start=mention.start,
+            role=role,
         )
+
+    def _named_site(self, sentence: Sentence, mention: Mention) -> Site | None:
+        """A base named with a spelling the gazetteer lacks ("al-Asaf airbase"): fuzzy match."""
+        tag = mention.get("target")
+        if tag is None or tag.detail != "places" or tag.value != "military":
+            return None
+        before = sentence.text[: mention.start - sentence.start]
+        match = _PROPER_NAME.search(before)
+        if not match:
+            return None
+        name = match.group().strip(" -").lower()
+        names = self._site_names
+        found = process.extractOne(
+            name, [n for n in names if n[:1] == name[:1]], scorer=fuzz.ratio, score_cutoff=_FUZZY
+        )
+        return self.lexicon.sites[names[found[0]]] if found else None
+
+    @cached_property
+    def _site_names(self) -> dict[str, str]:
+        """Site aliases without their facility words: "al-asad", "taji", "conoco"."""
+        names = {}
+        for alias, site in self.lexicon.site_aliases().items():
+            core = _FACILITY_WORDS.sub("", alias).strip(" -")
+            if not site.sea and len(core) >= 5 and not _ARABIC.match(core):
+                names[core] = site.key
+        return names
 
     def _site(self, mention: Mention) -> Site | None:
         tag = mention.get("site")
@@ -199,6 +241,19 @@ class TargetReader:
         if stationed and facility:
             return stationed, "hosts (forces stationed there)"
         return None, ""
+
+
+def _named(best: Target, candidates: list[Target]) -> Target:
+    """ "a US warship" ... "USS Laboon": the same target, by its name."""
+    for other in candidates:
+        if (
+            other.site_key
+            and other.role == "patient"
+            and other.type == best.type
+            and other.nationality == best.nationality
+        ):
+            return replace(best, text=other.text, site=other.site, site_key=other.site_key)
+    return best
 
 
 def _nation_code(
