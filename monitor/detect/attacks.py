@@ -267,7 +267,12 @@ class AttackBuilder:
         injured, injured_note = _first(counts, "injured")
         if killed:
             killed = _without_attackers(killed, counts)
-        deaths_told = any(m.has("killed") for f, _ in counts for m in f.main)
+        deaths_told = any(
+            m.has("killed")
+            for f, _ in counts
+            if not casualties.running_toll(f.sentence)
+            for m in f.main
+        )
         if killed is None and injured is not None and not deaths_told:
             killed, killed_note = 0, "no death reported, only injuries"
         notes = [n for n in (killed_note, injured_note) if n]
@@ -283,7 +288,7 @@ class AttackBuilder:
     ) -> list[Frame]:
         """The body sentences about the main attack, in order, then the headline."""
         first = frames[0].sentence.index if frames else -1
-        lede = {s.index for s in ctx.doc.lede(_LEDE)}
+        lede = {s.index for s in ctx.doc.body()[:_LEDE]}
         chosen = [
             f
             for f in frames
@@ -310,6 +315,8 @@ class AttackBuilder:
         if event_date is None:
             return False
         for expr in ctx.times.get(sentence.index, []):
+            if frame.in_background(expr.start) or self.dates.is_reporting_date(sentence, expr):
+                continue
             found = self.dates.resolve(expr, ctx.reference, ctx.mentioned, ctx.today)
             if found and abs((found - event_date).days) > _SAME_DAYS:
                 return True

@@ -81,6 +81,10 @@ _ZERO_WORDS = (
     "لا",
 )
 _ZERO_WINDOW = 6
+#: "the war, which has killed 30,000 and wounded 70,000 since October": a running toll.
+_RUNNING_TOLL = re.compile(
+    r"\b(?:has|have)\s+(?:now\s+|so far\s+)?(?:killed|wounded|injured|left)\b.*\bsince\b"
+)
 _PARENTHETICAL = re.compile(r"\s[–—-]\s[^–—]*?\s[–—-]\s|\([^()]*\)")
 _DATE_NUMBER = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$")
 #: "a civilian worker whose nationality...": a description, not a count.
@@ -160,6 +164,8 @@ def _words() -> _Words:
 def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) -> SentenceFigures:
     """The casualty constructions of ``sentence``, skipping background clauses."""
     figures = SentenceFigures()
+    if running_toll(sentence):
+        return figures
     spans = background or []
     keywords = [
         m
@@ -195,6 +201,11 @@ def _detailed(sentence: Sentence, mention: Mention, count: Count) -> Count:
         return count
     listed.text = count.text
     return listed
+
+
+def running_toll(sentence: Sentence) -> bool:
+    """'...which has killed 30,000 since October': a cumulative toll, not this attack's."""
+    return bool(_RUNNING_TOLL.search(sentence.lower))
 
 
 def _overlaps(span: tuple[int, int], used: list[tuple[int, int]]) -> bool:

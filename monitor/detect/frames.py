@@ -25,7 +25,9 @@ STATISTIC = re.compile(
 )
 _AGGREGATE = re.compile(r"\b(?:since|over the past|in the past|so far|this year|within \d+ days)\b")
 _MODAL_WINDOW = 60
-_CONTINUED = re.compile(r",\s+(?:killing|wounding|injuring|leaving|which|that|who)\b")
+_FROM = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?(?:[\w\-’']+\s+){0,3}$")
+_SAME_EVENT = re.compile(r"\s*(?:being|it was|they were|it had been|coming under)\b")
+_CONTINUED = re.compile(r",\s+(?:killing|wounding|injuring|leaving|which|that|who|in which)\b")
 _BY = re.compile(r"\bby\s+(?:the\s+)?$")
 _MONTHS = {
     m: n
@@ -126,7 +128,9 @@ def read_frame(
     if anchors and not frame.anchors:
         frame.reasons.append("only a past attack named by its year ('the 2012 attack')")
     frame.weapons = [m for m in main if _weapon_rank(m, lexicon) >= 2]
-    frame.targets = [m for m in main if m.has("target") or m.has("site")]
+    frame.targets = [
+        m for m in main if (m.has("target") or m.has("site")) and not _origin(sentence, m)
+    ]
     frame.casualties = [
         m for m in main if m.has("killed") or m.has("injured") or m.has("casualties")
     ]
@@ -135,6 +139,14 @@ def read_frame(
     frame.generic = _generic(sentence, main, timed)
     frame.score = _score(frame, lexicon)
     return frame
+
+
+def _origin(sentence: Sentence, mention: Mention) -> bool:
+    """ "launched from a base", "fired from Houthi-held territory": where it came from."""
+    before = sentence.lower[
+        max(0, mention.start - sentence.start - 30) : mention.start - sentence.start
+    ]
+    return bool(_FROM.search(before))
 
 
 def _casualty(mentions: list[Mention]) -> bool:
@@ -193,6 +205,8 @@ def _background_spans(sentence: Sentence, mentions: list[Mention]) -> list[tuple
         if not m.has("reference"):
             continue
         rel = m.start - sentence.start
+        if m.text.lower() == "after" and _SAME_EVENT.match(sentence.lower, rel + 5):
+            continue  # "caught fire after being hit by a missile": the same event
         end = _CLAUSE_END.search(sentence.lower, rel + len(m.text))
         while end and _CONTINUED.match(sentence.lower, end.start()):
             # "after Saudi jets bombed a funeral hall, killing 100": still the background.

@@ -70,6 +70,7 @@ class Target:
     how: str = ""
     start: int = 0
     role: str = "patient"
+    sentence: int = 0
 
 
 class TargetReader:
@@ -89,6 +90,7 @@ class TargetReader:
         best = max(candidates, key=lambda t: t.score)
         if best.site_key is None:
             best = _named(best, candidates)
+        best = _crew(best, candidates)
         if best.nationality is None:
             nation = _victim_nation(frames, self.lexicon)
             if nation:
@@ -138,6 +140,7 @@ class TargetReader:
             how=how,
             start=mention.start,
             role=role,
+            sentence=sentence.index,
         )
 
     def _named_site(self, sentence: Sentence, mention: Mention) -> Site | None:
@@ -191,6 +194,7 @@ class TargetReader:
                     score=1.3,
                     how="a USS ship",
                     start=start,
+                    sentence=sentence.index,
                 )
             )
         return ships
@@ -241,6 +245,28 @@ class TargetReader:
         if stationed and facility:
             return stationed, "hosts (forces stationed there)"
         return None, ""
+
+
+def _crew(best: Target, candidates: list[Target]) -> Target:
+    """ "US troops at a Syrian base", "a warship" ... "a US Navy destroyer": the forces
+    attacked there, or a later sentence, say whose the target is."""
+    if best.how.startswith(("hosts", "a USS")):
+        return best
+    for other in candidates:
+        if other is best or other.role != "patient" or other.type != "military":
+            continue
+        if other.nationality is None or other.nationality == best.nationality:
+            continue
+        if best.nationality is None and other.type == best.type:
+            return replace(best, nationality=other.nationality, how="named in another sentence")
+        if (
+            best.facility
+            and not other.facility
+            and other.sentence == best.sentence
+            and best.how.startswith("a nationality word")
+        ):
+            return replace(best, nationality=other.nationality, how="the forces attacked there")
+    return best
 
 
 def _named(best: Target, candidates: list[Target]) -> Target:
