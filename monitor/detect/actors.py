@@ -22,6 +22,11 @@ _SOURCE = re.compile(
     r"stated|acknowledged|tweeted|wrote|added|spokes(?:man|woman|person)|statement)\b"
 )
 _CLAIM_SENTENCES = 16
+_SAID_IT = re.compile(
+    r"[\w\s,'’()-]{0,80}?\b(?:said|says|announced|stated)\b(?:\s+(?:on|late|early)\s+\w+)?"
+    r"(?:\s+that)?\s+(?:it|its fighters|they)\s+(?:had\s+)?(?:carried out|launched|fired|"
+    r"targeted|attacked|struck|hit|shot|detonated)\b"
+)
 _ATTRIBUTION = re.compile(r"^[\w\s'’.-]{0,30}?:\s")
 _LOCATIVE = re.compile(r"\b(?:in|inside|near|at|from|of|over|across)\s+(?:the\s+)?$")
 
@@ -63,12 +68,18 @@ class ActorReader:
 
     def _claim(self, sentences: list[Sentence]) -> Perpetrator | None:
         for sentence in sentences:
-            claims = sentence.tagged("claim")
-            if not claims or sentence.tagged("generic") or sentence.tagged("reference"):
+            if sentence.tagged("generic") or sentence.tagged("reference"):
                 continue
-            actor = _nearest(sentence, claims[0], self._actors(sentence))
-            if actor:
-                return self._perpetrator(actor, "claimed", sentence)
+            claims = sentence.tagged("claim")
+            actors = self._actors(sentence)
+            if claims:
+                actor = _nearest(sentence, claims[0], actors)
+                if actor:
+                    return self._perpetrator(actor, "claimed", sentence)
+            for actor in actors:
+                # "The group said on Tuesday it had launched two drones": a claim too.
+                if _SAID_IT.match(sentence.lower, actor.end - sentence.start):
+                    return self._perpetrator(actor, "claimed", sentence)
         return None
 
     def _agent(self, frames: list[Frame]) -> Perpetrator | None:

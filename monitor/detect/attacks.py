@@ -87,7 +87,12 @@ class AttackBuilder:
         later = [f for f in context if f.sentence.index not in seen and _about(f, target)]
         event_date, date_note = self._date(ctx, frames + later)
         evidence.append(Evidence("date", date_note))
-        location = self.places.locate(frames[:4], target)
+        lede = [
+            ctx.frames[s.index]
+            for s in [ctx.doc.headline, *ctx.doc.lede(2)]
+            if s.index in ctx.frames
+        ]
+        location = self.places.locate(frames[:4], target, lede)
         if location.place:
             evidence.append(Evidence("place", f"{location.place} ({location.how})"))
         first = frames[0].sentence.index if frames else -1

@@ -344,7 +344,7 @@ def _item_value(item: str, *, leftward: bool = False) -> tuple[int, bool, tuple[
             continue
         if _DATE_NUMBER.search(item[: match.start()]):
             continue  # "December 31", not a count
-        if token in words.articles and (not _person_follows(rest) or _RELATIVE.search(rest)):
+        if token in words.articles and not _single_person(token, rest):
             continue
         number = _number(token)
         if number is None:
@@ -353,6 +353,18 @@ def _item_value(item: str, *, leftward: bool = False) -> tuple[int, bool, tuple[
         attacker = any(w.strip(",.") in words.attackers for w in head)
         return number, attacker, (match.start(), match.end())
     return None
+
+
+def _single_person(article: str, rest: str) -> bool:
+    """'a contractor', 'the ambassador': one person; not 'the two guards', 'the guards'."""
+    following = rest.split()[:1]
+    if not following or _words().number_re.match(following[0]) or _RELATIVE.search(rest):
+        return False
+    if article == "the":
+        persons = _words().persons
+        head = next((w.strip(",.") for w in rest.split()[:3] if w.strip(",.") in persons), "")
+        return bool(head) and not head.endswith("s")
+    return _person_follows(rest)
 
 
 def _person_follows(rest: str) -> bool:

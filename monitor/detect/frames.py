@@ -280,7 +280,7 @@ def _score(frame: Frame, lexicon: Lexicon) -> float:
     elif weapon and (strike or casualty) and (target or casualty or _place_hit(frame)):
         score, why = 1.0, "weapon that hit something"
     elif blast and casualty and (target or _place_hit(frame)):
-        score, why = 0.9, "blast with casualties"
+        score, why = 1.0, "blast with casualties"
     elif weapon and target:
         aimed = _aimed(frame)
         score, why = (1.0, "weapon aimed at a target") if aimed else (0.7, "weapon and target")

@@ -363,15 +363,17 @@ def _hosting(sentence: Sentence, mention: Mention) -> str | None:
 
 
 def _stationed(sentence: Sentence) -> str | None:
-    """'U.S. troops are stationed at a military base...': the forces a place hosts."""
+    """'U.S. troops are stationed at a military base...' ('w której stacjonują amerykańscy
+    żołnierze'): the forces a place hosts, named just before or after the verb."""
     mentions = sentence.mentions
     for n, m in enumerate(mentions):
         if not m.has("stationed"):
             continue
-        for prior in reversed(mentions[max(0, n - 3) : n]):
-            if m.start - prior.end > 30:
-                break
-            code = _nation_code(sentence, prior, ownership=False)
+        nearby = [*reversed(mentions[max(0, n - 3) : n]), *mentions[n + 1 : n + 3]]
+        for other in nearby:
+            if min(abs(m.start - other.end), abs(other.start - m.end)) > 30:
+                continue
+            code = _nation_code(sentence, other, ownership=False)
             if code:
                 return code
     return None
