@@ -94,7 +94,7 @@ class AttackBuilder:
         ]
         location = self.places.locate(frames[:4], target, lede)
         if location.place:
-            evidence.append(Evidence("place", f"{location.place} ({location.how})"))
+            evidence.append(Evidence("place", location.how))
         first = frames[0].sentence.index if frames else -1
         weapon = self.weapons.read(
             [
@@ -107,14 +107,14 @@ class AttackBuilder:
             # Nothing named in the lede: a later sentence about the attack may say it.
             weapon = self.weapons.read(frames + later)
         evidence.append(
-            Evidence("weapon", f"{weapon.weapon} ({', '.join(weapon.words) or 'no weapon named'})")
+            Evidence("weapon", f"words: {', '.join(dict.fromkeys(weapon.words)) or 'none'}")
         )
         killed, injured, notes = self._casualties(ctx, frames, context, event_date, target)
         evidence.extend(Evidence("casualties", n) for n in notes)
         perpetrator = self.actors.read(ctx.doc, frames)
         if perpetrator:
             evidence.append(
-                Evidence("perpetrator", f"{perpetrator.name} ({perpetrator.status or 'stated'})")
+                Evidence("perpetrator", f"{perpetrator.status or 'stated'}: {perpetrator.text}")
             )
         return Attack(
             event_date=event_date,
@@ -393,9 +393,6 @@ def _about(frame: Frame, target: Target | None) -> bool:
 
 
 def _describe(target: Target) -> str:
-    parts = [
-        target.text,
-        target.type or "type unknown",
-        target.nationality or "nationality unknown",
-    ]
-    return f"{parts[0]} ({parts[1]}, {parts[2]}" + (f": {target.how})" if target.how else ")")
+    """How the target was read: its role and where its nationality came from."""
+    how = target.how or "no nationality said"
+    return f"{target.role} '{target.text}'; nationality: {how}"
