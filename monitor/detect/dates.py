@@ -35,6 +35,7 @@ _PREVIOUS_DAY = re.compile(
 _DATELINE_WORDS = re.compile(r"^\W*(?:posted|published|updated|last updated|date|dated)\b")
 _FAR_FUTURE = timedelta(days=2)
 _DIGIT = re.compile(r"\d")
+_OPENING = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +194,9 @@ class DateReader:
         rel_start, rel_end = expr.start - sentence.start, expr.end - sentence.start
         before = sentence.lower[max(0, rel_start - 40) : rel_start]
         after = sentence.lower[rel_end : rel_end + 60]
-        return bool(_SPEECH.search(before) or _SPEECH_AFTER.match(after))
+        # "On Thursday the CIA said...": only a sentence opening this way dates the statement.
+        opening = rel_start <= _OPENING
+        return bool(_SPEECH.search(before) or (opening and _SPEECH_AFTER.match(after)))
 
     @staticmethod
     def previous_day(sentence: Sentence) -> bool:

@@ -256,7 +256,7 @@ def _agents(sentence: Sentence, main: list[Mention], anchors: list[Mention]) -> 
         return []
     first = anchors[0].start
     before = [m for m in main if m.start < first]
-    passive = any(m.has("passive") for m in before)
+    passive = any(m.has("passive") or m.has("defending") for m in before)
     agents = [] if passive else [m for m in before if m.has("actor") or m.has("nation")]
     for m in main:
         if m.start > first and m.has("actor"):

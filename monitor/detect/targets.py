@@ -395,7 +395,9 @@ def _role(frame: Frame, mention: Mention) -> str:
         return "neutral"
     anchor = later[0]
     between = [m for m in frame.main if mention.end <= m.start < anchor.start]
-    if any(m.has("passive") for m in between) or _participle(sentence, anchor):
+    if any(m.has("passive") or m.has("defending") for m in between) or _participle(
+        sentence, anchor
+    ):
         return "patient"
     if any(m.has("strike") and _participle(sentence, m) for m in between):
         return "patient"
