@@ -212,6 +212,8 @@ class AttackBuilder:
             exprs = [
                 e for e in ctx.times.get(sentence.index, []) if not frame.in_background(e.start)
             ]
+            if frame.focus:
+                exprs = [e for e in exprs if frame.focus[0] <= e.start < frame.focus[1]]
             statement = self._statement_date(ctx, sentence, exprs)
             for expr in exprs:
                 reporting = self.dates.is_reporting_date(sentence, expr)

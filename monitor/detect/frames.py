@@ -25,6 +25,10 @@ STATISTIC = re.compile(
 )
 _AGGREGATE = re.compile(r"\b(?:since|over the past|in the past|so far|this year|within \d+ days)\b")
 _MODAL_WINDOW = 60
+_TEMPORAL = frozenset(
+    {"after", "following", "a day after", "days after", "hours after", "the day after"}
+)
+_PLURAL_SINCE = re.compile(r"\b(?:attacks|strikes|bombings|assaults)\b[^.;]{0,60}\bsince\b")
 _FROM = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?(?:[\w\-’']+\s+){0,3}$")
 _SAME_EVENT = re.compile(r"\s*(?:being|it was|they were|it had been|coming under)\b")
 _CONTINUED = re.compile(r",\s+(?:killing|wounding|injuring|leaving|which|that|who|in which)\b")
@@ -90,6 +94,9 @@ class Frame:
     agents: list[Mention] = field(default_factory=list)
     main: list[Mention] = field(default_factory=list)
     background_spans: list[tuple[int, int]] = field(default_factory=list)
+    #: When the news is an "after" clause ("Oil prices jump after drone strikes hit..."),
+    #: its span: times outside it are not the attack's.
+    focus: tuple[int, int] | None = None
     hypothetical: bool = False
     generic: bool = False
     background: bool = False
@@ -117,9 +124,13 @@ def read_frame(
     mentions = [m for m in sentence.mentions if not m.has("defence")]
     background = _background_spans(sentence, mentions)
     main = [m for m in mentions if not _inside(m, background)]
-    if background and not any(_is_anchor(m, lexicon) for m in main) and _casualty(main):
-        # "Ten killed after car bomb explodes...": the "after" clause is the event itself.
+    acting = any(_is_anchor(m, lexicon) or _transitive(sentence, m, main) for m in main)
+    news = None if acting else _news_after(mentions, background, lexicon)
+    if background and not acting and (_casualty(main) or news):
+        # "Ten killed after car bomb explodes...", "Oil prices jump after drone strikes on
+        # Saudi oil plants": the "after" clause is the news itself.
         main, background = mentions, []
+        frame.focus = news
     frame.main = main
     frame.background_spans = background
     frame.background = bool(background)
@@ -147,6 +158,21 @@ def _origin(sentence: Sentence, mention: Mention) -> bool:
         max(0, mention.start - sentence.start - 30) : mention.start - sentence.start
     ]
     return bool(_FROM.search(before))
+
+
+def _news_after(
+    mentions: list[Mention], background: list[tuple[int, int]], lexicon: Lexicon
+) -> tuple[int, int] | None:
+    """A temporal clause ("after ...") that itself reports an attack on something: its span."""
+    for start, end in background:
+        marker = next((m for m in mentions if m.start == start), None)
+        if marker is None or marker.text.lower() not in _TEMPORAL:
+            continue
+        inside = [m for m in mentions if start <= m.start < end]
+        attacked = any(m.has("target") or m.has("site") or m.has("killed") for m in inside)
+        if attacked and any(_is_anchor(m, lexicon) for m in inside):
+            return (start, end)
+    return None
 
 
 def _casualty(mentions: list[Mention]) -> bool:
@@ -241,6 +267,8 @@ def _hypothetical(sentence: Sentence, main: list[Mention], anchors: list[Mention
 def _generic(sentence: Sentence, main: list[Mention], timed: bool) -> bool:
     if any(m.has("generic") for m in main) and not timed:
         return True
+    if _PLURAL_SINCE.search(sentence.lower):
+        return True  # "attacks on US forces since October"
     for match in STATISTIC.finditer(sentence.lower):
         number = match.group().split()[0].replace(",", "")
         large = not number.isdigit() or int(number) >= 10
