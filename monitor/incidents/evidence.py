@@ -28,6 +28,10 @@ UNDATED_LOOKBACK_DAYS = 3
 #: Score of a candidate ruled out.
 VETO = float("-inf")
 Evidence = list[tuple[str, float]]
+#: Evidence name: the report has no date at all, the incident has one.
+UNDATED_REPORT = "undated report, dated incident"
+#: Evidence name: the incident has no date at all, the report has one.
+UNDATED_INCIDENT = "undated incident, dated report"
 
 _GAP = (("date: same day", 2.0), ("date: next day", 0.75), ("date: two days apart", -0.5))
 _MISSILES = frozenset({"missile", "ballistic missile", "cruise missile"})
@@ -96,10 +100,14 @@ def when(report: Report, incident: IncidentLike) -> Evidence:
         gap = abs((day - consensus).days)
         return [("dates too far apart", VETO)] if gap > DATE_WINDOW_DAYS else [_GAP[gap]]
     if consensus:  # an undated report: its publication window and the weekdays it names
-        return _within(report.date_range(), consensus) + _weekday(report.weekdays, consensus)
+        window = report.date_range()
+        marker = [] if window else [(UNDATED_REPORT, 0.0)]
+        return marker + _within(window, consensus) + _weekday(report.weekdays, consensus)
     if day:  # an undated incident
         seen = {int(d) for d in counts(incident.tally.get("weekdays"))}
-        return _within(_published_window(incident), day) + _weekday(seen, day, undated=True)
+        window = _published_window(incident)
+        marker = [] if window else [(UNDATED_INCIDENT, 0.0)]
+        return marker + _within(window, day) + _weekday(seen, day, undated=True)
     return _weekdays_both(report.weekdays, {int(d) for d in counts(incident.tally.get("weekdays"))})
 
 

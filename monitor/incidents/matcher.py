@@ -20,7 +20,8 @@ and *where* allows it (:attr:`Score.eligible`):
   vague report on a busy day starts its own incident rather than joining a wrong one;
 - place words that disagree: never;
 - no date on either side (an undated archive item): only with the same site, place or
-  names, :data:`UNDATED_EXTRA` more points, and clear of the runner-up.
+  names, :data:`UNDATED_EXTRA` more points, and no other eligible incident (two attacks
+  at one base, and nothing to say which).
 """
 
 from __future__ import annotations
@@ -161,6 +162,12 @@ class Score:
         if self.place == "nearby":
             return self.same_day
         if not self.dated:
+            found = {name for name, _ in self.evidence}
+            # An undated report could be of any attack ever made on that site: it joins a
+            # dated incident (or a dated report an undated one) only if the weekday fits.
+            one_sided = {ev.UNDATED_REPORT, ev.UNDATED_INCIDENT} & found
+            if one_sided and "weekday agrees" not in found:
+                return False
             return self.where and self.total >= MATCH_THRESHOLD + UNDATED_EXTRA
         return self.where or self.when
 
@@ -255,10 +262,15 @@ def decide_all(
         return None
     best, best_score = eligible[0]
     same: tuple[IncidentLike, ...] = ()
-    for other, _ in eligible[1:]:
+    for other, other_score in eligible[1:]:
+        # A dated report says nothing of when an undated incident happened: no merge.
+        if other_score.dated != best_score.dated:
+            continue
         if all(compatible(kept, other) for kept in (best, *same)):
             same = (*same, other)
     rivals = [s.total for c, s in eligible[1:] if c not in same]
+    if rivals and not best_score.dated:
+        return None  # several attacks at that place, and nothing to say when: can't tell
     sure = best_score.where and best_score.dated
     if not sure and rivals and rivals[0] > best_score.total - AMBIGUITY_MARGIN:
         return None
