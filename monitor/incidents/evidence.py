@@ -274,7 +274,7 @@ def casualties(attack: Attack, incident: IncidentLike) -> Evidence:
     if low - 2 <= attack.killed <= high + 2 or low / 2 <= attack.killed <= high * 2:
         return [("death tolls agree", 0.5)]
     if min(attack.killed, low) == 0 or attack.killed > 3 * high or attack.killed * 3 < low:
-        return [("death tolls disagree", -1.5)]
+        return [("death tolls disagree", -2.0)]
     return []
 
 

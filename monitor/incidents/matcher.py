@@ -137,6 +137,16 @@ class Score:
         return any(name == "date: same day" for name, _ in self.evidence)
 
     @property
+    def one_sided(self) -> bool:
+        """True when one side has a date and the other none, not even a publication day."""
+        return any(name in (ev.UNDATED_REPORT, ev.UNDATED_INCIDENT) for name, _ in self.evidence)
+
+    @property
+    def weekday_fits(self) -> bool:
+        """True when the weekday one side names fits the other's date."""
+        return any(name == "weekday agrees" for name, _ in self.evidence)
+
+    @property
     def place(self) -> str | None:
         """``same``, ``nearby``, ``other`` or ``None`` (nothing to compare): see the module."""
         found = {name for name, _ in self.evidence}
@@ -162,11 +172,9 @@ class Score:
         if self.place == "nearby":
             return self.same_day
         if not self.dated:
-            found = {name for name, _ in self.evidence}
             # An undated report could be of any attack ever made on that site: it joins a
             # dated incident (or a dated report an undated one) only if the weekday fits.
-            one_sided = {ev.UNDATED_REPORT, ev.UNDATED_INCIDENT} & found
-            if one_sided and "weekday agrees" not in found:
+            if self.one_sided and not self.weekday_fits:
                 return False
             return self.where and self.total >= MATCH_THRESHOLD + UNDATED_EXTRA
         return self.where or self.when
@@ -262,10 +270,7 @@ def decide_all(
         return None
     best, best_score = eligible[0]
     same: tuple[IncidentLike, ...] = ()
-    for other, other_score in eligible[1:]:
-        # A dated report says nothing of when an undated incident happened: no merge.
-        if other_score.dated != best_score.dated:
-            continue
+    for other, _ in eligible[1:]:
         if all(compatible(kept, other) for kept in (best, *same)):
             same = (*same, other)
     rivals = [s.total for c, s in eligible[1:] if c not in same]
@@ -281,7 +286,9 @@ def compatible(incident: IncidentLike, other: IncidentLike) -> bool:
     """Whether two incidents can be one attack: nothing rules it out, the places agree or
     one has none, and dates, if both have them, agree."""
     found = score(as_report(other), incident)
-    return not found.vetoed and found.place != "other" and found.total > 0
+    if found.vetoed or found.place == "other" or found.total <= 0:
+        return False
+    return not found.one_sided or found.weekday_fits
 
 
 def as_report(incident: IncidentLike) -> Report:
