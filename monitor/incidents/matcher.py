@@ -27,7 +27,7 @@ and *where* allows it (:attr:`Score.eligible`):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from monitor.incidents import evidence as ev
@@ -271,7 +271,7 @@ def decide_all(
     best, best_score = eligible[0]
     same: tuple[IncidentLike, ...] = ()
     for other, _ in eligible[1:]:
-        if all(compatible(kept, other) for kept in (best, *same)):
+        if all(compatible(kept, other, report) for kept in (best, *same)):
             same = (*same, other)
     rivals = [s.total for c, s in eligible[1:] if c not in same]
     if rivals and not best_score.dated:
@@ -282,10 +282,18 @@ def decide_all(
     return Decision(best, best_score, same)
 
 
-def compatible(incident: IncidentLike, other: IncidentLike) -> bool:
+def compatible(incident: IncidentLike, other: IncidentLike, link: Report | None = None) -> bool:
     """Whether two incidents can be one attack: nothing rules it out, the places agree or
-    one has none, and dates, if both have them, agree."""
-    found = score(as_report(other), incident)
+    one has none, dates agree if both have one, and if only one has, the weekday named by
+    the other (or by the ``link``, the report that matches both) fits it."""
+    return _fits(incident, other, link) or _fits(other, incident, link)
+
+
+def _fits(incident: IncidentLike, other: IncidentLike, link: Report | None) -> bool:
+    pseudo = as_report(other)
+    if link is not None:
+        pseudo = replace(pseudo, weekdays=pseudo.weekdays | link.weekdays)
+    found = score(pseudo, incident)
     if found.vetoed or found.place == "other" or found.total <= 0:
         return False
     return not found.one_sided or found.weekday_fits
