@@ -79,6 +79,11 @@ def show(
         typer.echo(json.dumps(_as_json(incident, rows), ensure_ascii=False, indent=2))
         return
     console.print(f"[bold]#{incident.id} {escape(incident.title)}[/]")
+    if incident.merged_into_id is not None:
+        console.print(
+            f"merged into #{incident.merged_into_id}: a report showed both to be one attack "
+            f"(see `monitor incidents show {incident.merged_into_id}`)"
+        )
     if incident.summary:
         console.print(escape(incident.summary), style="dim")
     for label, value in _fields(incident):

@@ -163,9 +163,14 @@ class Assigner:
         points: float,
     ) -> None:
         assert incident.id is not None
+        fresh = incident.sources_count == 0
         link(session, item, incident.id, index, report.attack, points)
-        repo.set_incident_keys(session, incident.id, incident_keys(incident), incident.event_date)
-        count_sources(session, incident)
+        keys = incident_keys(incident)
+        repo.set_incident_keys(session, incident.id, keys, incident.event_date, fresh=fresh)
+        if fresh:  # its first source: nothing to count
+            incident.sources_count = incident.outlets_count = 1
+        else:
+            count_sources(session, incident)
 
 
 def merge(session: Session, keep: Incident, gone: Incident) -> list[str]:
@@ -195,7 +200,8 @@ def link(
 ) -> bool:
     """Record that ``item`` reports ``incident_id`` (attack ``index``); False if it already did."""
     assert item.id is not None
-    if session.get(ItemIncident, (item.id, incident_id)) is not None:
+    pending = session.identity_map.get(session.identity_key(ItemIncident, (item.id, incident_id)))
+    if pending is not None:
         return False
     session.add(
         ItemIncident(
@@ -208,7 +214,6 @@ def link(
             created_at=utcnow(),
         )
     )
-    session.flush()
     return True
 
 

@@ -281,13 +281,17 @@ def _by_kind(keys: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def set_incident_keys(
-    session: Session, incident_id: int, keys: Iterable[tuple[str, str]], event_date: date | None
+    session: Session,
+    incident_id: int,
+    keys: Iterable[tuple[str, str]],
+    event_date: date | None,
+    *,
+    fresh: bool = False,
 ) -> None:
-    """Make the incident known by ``keys`` (added to those it has), all dated ``event_date``."""
-    have = {
-        (k.kind, k.value): k
-        for k in session.exec(select(IncidentKey).where(IncidentKey.incident_id == incident_id))
-    }
+    """Make the incident known by ``keys`` (added to those it has), all dated ``event_date``;
+    ``fresh``: the incident has no keys yet (saves reading them)."""
+    query = select(IncidentKey).where(IncidentKey.incident_id == incident_id)
+    have = {} if fresh else {(k.kind, k.value): k for k in session.exec(query)}
     for kind, value in keys:
         if (kind, value) not in have:
             key = IncidentKey(
