@@ -130,6 +130,8 @@ class Assigner:
         was_relevant = incident.relevant or any(m.relevant for m in merged)
         changes = [change for other in merged for change in merge(session, incident, other)]
         changes += reconcile(incident, report)
+        if changes:  # a merge alone is not news; with news, say what was merged
+            changes += [f"merged with incident {other.id}" for other in merged]
         watch = list(dict.fromkeys([*incident.watch, *report.attack.watch]))
         incident.watch, incident.relevant = watch, bool(watch)
         incident.severity = self.severity_of(watch)
@@ -176,7 +178,7 @@ class Assigner:
 def merge(session: Session, keep: Incident, gone: Incident) -> list[str]:
     """Fold ``gone`` into ``keep``: its sources, tally and keys move over; ``gone`` stays,
     empty, pointing at ``keep`` (alerts sent about it keep their subject). The material
-    changes to ``keep``, and a note of the merge."""
+    changes to ``keep``."""
     assert keep.id is not None and gone.id is not None
     log.info("incident %s merged into %s: one attack reported apart", gone.id, keep.id)
     changes = absorb(keep, gone)
@@ -192,7 +194,7 @@ def merge(session: Session, keep: Incident, gone: Incident) -> list[str]:
     gone.sources_count = gone.outlets_count = 0
     session.add_all([keep, gone])
     session.flush()
-    return [*changes, f"merged with incident {gone.id}"]
+    return changes
 
 
 def link(

@@ -229,3 +229,34 @@ def test_incident_keys_follow_the_reconciled_date(db: Database) -> None:
 def _items(db: Database) -> list[Item]:
     with db.session() as session:
         return list(session.exec(select(Item).order_by(col(Item.id))).all())
+
+
+def test_a_report_that_ties_two_incidents_together_merges_them(db: Database) -> None:
+    pipeline, detector = scripted_pipeline(SETTINGS, db)
+    # An archive item with no date, and a dated one with no place: two incidents...
+    detector.say("undated", replace(ASAD, event_date=None))
+    detector.say("vague", replace(ASAD, place=None, site=None))
+    # ...until a report gives both the place and the date (a Monday, as the first says).
+    detector.say("full", ASAD)
+    undated = replace(entry("undated", "Rockets hit Ain al-Asad on Monday.", DAY), published=None)
+    ingest_all(
+        pipeline,
+        [
+            (feed(db, "archive"), undated),
+            (feed(db, "wire"), entry("vague", "Rockets hit a base in Iraq.", DAY)),
+            (
+                feed(db, "paper"),
+                entry("full", "On Monday rockets struck the Ain al-Asad base.", DAY),
+            ),
+        ],
+    )
+    kept, gone = incidents(db)
+    assert (kept.sources_count, kept.outlets_count, kept.event_date) == (3, 3, DAY)
+    assert (gone.sources_count, gone.merged_into_id) == (0, kept.id)
+    with db.session() as session:
+        exported = {i.guid: inc for i, _, inc in repo.iter_items_with_primary_incident(session)}
+        keys = session.exec(select(IncidentKey).where(IncidentKey.incident_id == gone.id)).all()
+    assert set(exported.values()) == {kept.id}
+    assert keys == []
+    # Each fragment was alerted once; the merge itself is not news.
+    assert [(inc, kind) for inc, _, kind in alerts(db)] == [(kept.id, "new"), (gone.id, "new")]

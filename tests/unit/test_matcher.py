@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from monitor.incidents.matcher import Report, decide, score
+from monitor.incidents.matcher import Report, decide, decide_all, score
 from monitor.incidents.reconcile import reconcile
 from monitor.records import Attack
 from monitor.store.models import Incident
@@ -133,3 +133,58 @@ def test_weapons_agree_or_disagree(weapon: str, other: str, points: float) -> No
 def test_the_explanation_lists_the_evidence() -> None:
     text = score(ASAD, incident(ASAD)).explain()
     assert "same site +3.0" in text and "date: same day +2.0" in text
+
+
+def named(attack: Attack, *names_: str, weekdays: frozenset[int] = frozenset()) -> Report:
+    return Report(attack, names=frozenset(names_), weekdays=weekdays)
+
+
+def test_an_undated_report_joins_a_dated_incident_only_if_its_weekday_fits() -> None:
+    undated = replace(ASAD, event_date=None)  # 2024-05-06 was a Monday
+    on_monday = named(undated, "asad", weekdays=frozenset({0}))
+    on_friday = named(undated, "asad", weekdays=frozenset({4}))
+    no_day = named(undated, "asad")
+    assert decide(on_monday, [incident(ASAD)]) is not None
+    assert decide(on_friday, [incident(ASAD)]) is None
+    assert decide(no_day, [incident(ASAD)]) is None
+
+
+def test_an_undated_report_cannot_choose_between_two_attacks_on_one_base() -> None:
+    later = replace(ASAD, event_date=date(2024, 5, 13))  # also a Monday
+    report = named(replace(ASAD, event_date=None), weekdays=frozenset({0}))
+    assert decide(report, [incident(ASAD, id_=1), incident(later, id_=2)]) is None
+
+
+def test_shared_proper_names_place_reports_that_give_no_place() -> None:
+    vague = replace(ASAD, event_date=None, place=None, site=None)
+    first = Report(vague, names=frozenset({"conoco", "sdf"}), weekdays=frozenset({2}))
+    second = Report(vague, names=frozenset({"conoco"}), weekdays=frozenset({2}))
+    found = score(second, incident(first))
+    assert found.where and not found.dated
+
+
+def test_names_many_candidates_of_different_days_share_do_not_place_a_report() -> None:
+    report = named(replace(ASAD, place=None, site=None), "baghdad")
+    others = [
+        incident(named(replace(ASAD, event_date=date(2024, 5, d)), "baghdad"), id_=d)
+        for d in (1, 6, 20)
+    ]
+    from monitor.incidents.evidence import crowded_names
+
+    assert crowded_names(report.names, others) == {"baghdad"}
+
+
+def test_a_report_that_matches_two_fragments_of_one_attack_merges_them() -> None:
+    dated_vague = replace(ASAD, place=None, site=None, killed=None)
+    undated_named = named(replace(ASAD, event_date=None), "asad", weekdays=frozenset({0}))
+    fragments = [incident(dated_vague, id_=1), incident(undated_named, id_=2)]
+    found = decide_all(named(ASAD, "asad", weekdays=frozenset({0})), fragments)
+    assert found is not None
+    assert {found.incident.id, *(m.id for m in found.merge)} == {1, 2}
+
+
+def test_fragments_of_different_attacks_are_not_merged() -> None:
+    erbil = replace(ASAD, place="Erbil air base", site="erbil air base")
+    both = [incident(ASAD, id_=1), incident(erbil, id_=2)]
+    found = decide_all(replace(ASAD, place=None, site=None), both)
+    assert found is None  # a vague report on a day with two attacks: its own incident
