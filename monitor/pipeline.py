@@ -152,8 +152,11 @@ class Pipeline:
         stats: IngestStats,
         row_for_new: assign.RowForNew | None = None,
     ) -> list[assign.Assignment]:
-        """Link a stored, classified item to incidents: as a copy of ``original`` or a
-        near-duplicate, else through matching. The assignments made (none for copies)."""
+        """Link a stored, classified item to its incidents; the assignments made.
+
+        A verbatim copy of ``original`` or a near-duplicate is linked to its original's
+        incidents (no assignment, no alert); an attack report goes through matching.
+        """
         reports = reports_of(entry, verdict)
         if self._copied(session, item, entry, reports, original):
             stats.duplicates += 1

@@ -138,26 +138,16 @@ def add_to_tally(tally: Mapping[str, Any], report: Report) -> dict[str, Any]:
         ("nationalities", attack.target_nationality),
         ("weapons", attack.weapon),
         ("perpetrators", attack.perpetrator),
+        ("claimed", attack.perpetrator if attack.perpetrator_status == "claimed" else None),
     ):
-        if value:
-            counts = out.setdefault(name, {})
-            counts[value] = counts.get(value, 0) + 1
-    if attack.perpetrator and attack.perpetrator_status == "claimed":
-        claimed = out.setdefault("claimed", {})
-        claimed[attack.perpetrator] = claimed.get(attack.perpetrator, 0) + 1
-    if attack.place:
-        places = out.setdefault("places", {})
-        if attack.place in places or len(places) < MAX_PLACES:
-            places[attack.place] = places.get(attack.place, 0) + 1
+        _count(out, name, value)
+    _count(out, "places", attack.place, MAX_PLACES)
     keys = set(out.get("keys") or ()) | place_keys(attack.site, attack.place, attack.target)
     out["keys"] = sorted(keys)[:MAX_KEYS]
-    names = out.setdefault("names", {})
     for name in sorted(report.names):
-        if name in names or len(names) < MAX_NAMES:
-            names[name] = names.get(name, 0) + 1
-    days = out.setdefault("weekdays", {})
+        _count(out, "names", name, MAX_NAMES)
     for day in sorted(report.weekdays):
-        days[str(day)] = days.get(str(day), 0) + 1
+        _count(out, "weekdays", str(day))
     titles = list(out.get("titles") or ())
     if report.title and report.title not in titles and len(titles) < MAX_TITLES:
         out["titles"] = [*titles, report.title]
@@ -166,6 +156,15 @@ def add_to_tally(tally: Mapping[str, Any], report: Report) -> dict[str, Any]:
         out["published"] = [min(seen), max(seen)]
     out["reports"] = int(out.get("reports") or 0) + 1
     return out
+
+
+def _count(tally: dict[str, Any], name: str, value: str | None, cap: int | None = None) -> None:
+    """One more report of ``value`` for ``name`` (a new value only while under ``cap``)."""
+    if not value:
+        return
+    counts = tally.setdefault(name, {})
+    if value in counts or cap is None or len(counts) < cap:
+        counts[value] = counts.get(value, 0) + 1
 
 
 def apply_tally(incident: MutableIncident) -> None:
