@@ -34,6 +34,8 @@ AlertMode = Literal["immediate", "none", "collect"]
 
 #: Characters of an item's body kept as the lede (an incident's summary comes from it).
 LEDE_CHARS = 600
+#: Characters of an item's body searched for a day of the month ("on February 4").
+BODY_CHARS = 1500
 
 
 @dataclass
@@ -68,8 +70,8 @@ def reports_of(entry: Entry, verdict: Verdict) -> list[Report]:
     """The attacks of a verdict as reports, with what matching reads of the entry."""
     published = entry.published.date() if entry.published else None
     lede = entry.body[:LEDE_CHARS]
-    only = len(verdict.attacks) == 1
-    return [Report.of(a, published, entry.title, lede, only) for a in verdict.attacks]
+    only, body = len(verdict.attacks) == 1, entry.body[:BODY_CHARS]
+    return [Report.of(a, published, entry.title, lede, only, body) for a in verdict.attacks]
 
 
 class Pipeline:

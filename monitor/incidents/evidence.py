@@ -30,6 +30,8 @@ VETO = float("-inf")
 Evidence = list[tuple[str, float]]
 #: Evidence name: the report has no date at all, the incident has one.
 UNDATED_REPORT = "undated report, dated incident"
+#: Evidence name: a day of the month one side gives fits the other's date.
+MONTH_DAY_AGREES = "date: day of the month agrees"
 #: Evidence name: the incident has no date at all, the report has one.
 UNDATED_INCIDENT = "undated incident, dated report"
 
@@ -94,21 +96,42 @@ def veto(attack: Attack, incident: IncidentLike) -> str | None:
 
 
 def when(report: Report, incident: IncidentLike) -> Evidence:
-    """Event dates, publication days and weekdays compared."""
+    """Event dates, publication days, weekdays and days of the month compared."""
     day, consensus = report.attack.event_date, incident.event_date
     if day and consensus:
         gap = abs((day - consensus).days)
         return [("dates too far apart", VETO)] if gap > DATE_WINDOW_DAYS else [_GAP[gap]]
-    if consensus:  # an undated report: its publication window and the weekdays it names
+    if consensus:  # an undated report: its publication window and the days it names
         window = report.date_range()
         marker = [] if window else [(UNDATED_REPORT, 0.0)]
-        return marker + _within(window, consensus) + _weekday(report.weekdays, consensus)
+        named = _weekday(report.weekdays, consensus) + _month_day(report.month_days, consensus)
+        return marker + _within(window, consensus) + named
+    seen = {int(d) for d in counts(incident.tally.get("weekdays"))}
     if day:  # an undated incident
-        seen = {int(d) for d in counts(incident.tally.get("weekdays"))}
         window = _published_window(incident)
         marker = [] if window else [(UNDATED_INCIDENT, 0.0)]
-        return marker + _within(window, day) + _weekday(seen, day, undated=True)
-    return _weekdays_both(report.weekdays, {int(d) for d in counts(incident.tally.get("weekdays"))})
+        named = _weekday(seen, day, undated=True) + _month_day(month_days_of(incident), day)
+        return marker + _within(window, day) + named
+    both = report.month_days & month_days_of(incident)
+    return _weekdays_both(report.weekdays, seen) + ([(MONTH_DAY_AGREES, 1.0)] if both else [])
+
+
+def _month_day(named: Iterable[tuple[int, int]], day: date) -> Evidence:
+    """A day of the month a report gives ("February 4") against a date (a day off: a
+    statement's day, or a date read a day late, fits but says less)."""
+    named = set(named)
+    if not named:
+        return []
+    if (day.month, day.day) in named:
+        return [(MONTH_DAY_AGREES, 1.5)]
+    near = {(d.month, d.day) for d in (day - timedelta(days=1), day + timedelta(days=1))}
+    return [(MONTH_DAY_AGREES, 0.5)] if named & near else [("days of the month differ", -1.0)]
+
+
+def month_days_of(incident: IncidentLike) -> frozenset[tuple[int, int]]:
+    """The (month, day) pairs an incident's reports gave without a year."""
+    pairs = counts(incident.tally.get("month_days"))
+    return frozenset((int(k[:2]), int(k[3:])) for k in pairs)
 
 
 def _within(window: tuple[date, date] | None, day: date) -> Evidence:

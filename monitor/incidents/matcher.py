@@ -38,7 +38,7 @@ from monitor.incidents.evidence import (
     IncidentLike,
 )
 from monitor.incidents.places import place_keys
-from monitor.incidents.text import attack_text, names, weekdays
+from monitor.incidents.text import attack_text, month_days, names, weekdays
 from monitor.records import Attack
 
 __all__ = [
@@ -81,15 +81,25 @@ class Report:
     names: frozenset[str] = frozenset()
     #: Weekdays it names for it (0 = Monday).
     weekdays: frozenset[int] = frozenset()
+    #: Days it gives without a year, as (month, day): "February 4".
+    month_days: frozenset[tuple[int, int]] = frozenset()
 
     @classmethod
     def of(
-        cls, attack: Attack, published: date | None, title: str, lede: str, only: bool = True
+        cls,
+        attack: Attack,
+        published: date | None,
+        title: str,
+        lede: str,
+        only: bool = True,
+        body: str = "",
     ) -> Report:
-        """A report with the names and weekdays read from its words (``only``: the item
-        reports no other attack, so its lede is about this one)."""
+        """A report with the names and days read from its words (``only``: the item reports
+        no other attack, so its lede is about this one; ``body``: more of its text, where a
+        day of the month may come later: "claimed the attack on February 4")."""
         text = attack_text(attack, title, lede, only)
-        return cls(attack, published, title, lede, names(text), weekdays(text))
+        days = month_days(f"{text}\n{body}" if only else text)
+        return cls(attack, published, title, lede, names(text), weekdays(text), days)
 
     @property
     def keys(self) -> frozenset[str]:
@@ -143,8 +153,9 @@ class Score:
 
     @property
     def weekday_fits(self) -> bool:
-        """True when the weekday one side names fits the other's date."""
-        return any(name == "weekday agrees" for name, _ in self.evidence)
+        """True when the weekday or the day of the month one side names fits the other's."""
+        fits = ("weekday agrees", ev.MONTH_DAY_AGREES)
+        return any(name in fits for name, _ in self.evidence)
 
     @property
     def place(self) -> str | None:
@@ -292,7 +303,11 @@ def compatible(incident: IncidentLike, other: IncidentLike, link: Report | None 
 def _fits(incident: IncidentLike, other: IncidentLike, link: Report | None) -> bool:
     pseudo = as_report(other)
     if link is not None:
-        pseudo = replace(pseudo, weekdays=pseudo.weekdays | link.weekdays)
+        pseudo = replace(
+            pseudo,
+            weekdays=pseudo.weekdays | link.weekdays,
+            month_days=pseudo.month_days | link.month_days,
+        )
     found = score(pseudo, incident)
     if found.vetoed or found.place == "other" or found.total <= 0:
         return False
@@ -319,4 +334,5 @@ def as_report(incident: IncidentLike) -> Report:
         published=date.fromisoformat(published[0]) if published else None,
         names=frozenset(ev.counts(tally.get("names"))),
         weekdays=frozenset(int(d) for d in ev.counts(tally.get("weekdays"))),
+        month_days=ev.month_days_of(incident),
     )

@@ -148,6 +148,8 @@ def add_to_tally(tally: Mapping[str, Any], report: Report) -> dict[str, Any]:
         _count(out, "names", name, MAX_NAMES)
     for day in sorted(report.weekdays):
         _count(out, "weekdays", str(day))
+    for month, day in sorted(report.month_days):
+        _count(out, "month_days", f"{month:02d}-{day:02d}")
     titles = list(out.get("titles") or ())
     if report.title and report.title not in titles and len(titles) < MAX_TITLES:
         out["titles"] = [*titles, report.title]

@@ -95,6 +95,32 @@ def _opens_sentence(line: str, start: int) -> bool:
     return not before or before[-1] in ".!?:;—–|•"
 
 
+def month_days(text: str) -> frozenset[tuple[int, int]]:
+    """The (month, day) pairs a text gives without a year: "February 4", "4 février"."""
+    found: set[tuple[int, int]] = set()
+    months = _month_words()
+    for match in _month_day_pattern().finditer(fold(text)):
+        month = months[match.group("m1") or match.group("m2")]
+        day = int(match.group("d1") or match.group("d2"))
+        if 1 <= day <= 31:
+            found.add((month, day))
+    return frozenset(found)
+
+
+@cache
+def _month_words() -> dict[str, int]:
+    return {fold(w): int(m) for m, words in _lexicon()["months"].items() for w in words}
+
+
+@cache
+def _month_day_pattern() -> re.Pattern[str]:
+    names = "|".join(map(re.escape, sorted(_month_words(), key=len, reverse=True)))
+    return re.compile(
+        rf"(?<!\w)(?:(?P<m1>{names})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)"
+        rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:of\s+|de\s+)?(?P<m2>{names}))(?!\w)"
+    )
+
+
 def weekdays(text: str) -> frozenset[int]:
     """The weekdays a text names (0 = Monday), in any of the supported languages."""
     table = _weekday_words()

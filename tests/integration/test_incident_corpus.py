@@ -73,7 +73,7 @@ def _assign(
     item = Item(feed_id=feed_id, guid=row["id"], title=row["title"], fetched_at=utcnow())
     session.add(item)
     session.flush()
-    report = Report.of(attack, published, row["title"], row["text"][:600])
+    report = Report.of(attack, published, row["title"], row["text"][:600], body=row["text"][:1500])
     [done] = assigner.assign(session, item, [report], utcnow())
     return done.incident.id or 0
 

@@ -188,3 +188,14 @@ def test_fragments_of_different_attacks_are_not_merged() -> None:
     both = [incident(ASAD, id_=1), incident(erbil, id_=2)]
     found = decide_all(replace(ASAD, place=None, site=None), both)
     assert found is None  # a vague report on a day with two attacks: its own incident
+
+
+def test_a_day_of_the_month_tells_two_attacks_on_one_base_apart() -> None:
+    later = replace(ASAD, event_date=date(2024, 6, 3))  # also a Monday
+    report = Report(
+        replace(ASAD, event_date=None),
+        weekdays=frozenset({0}),
+        month_days=frozenset({(6, 3)}),
+    )
+    found = decide(report, [incident(ASAD, id_=1), incident(later, id_=2)])
+    assert found is not None and found[0].id == 2

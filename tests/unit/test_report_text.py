@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.incidents.text import attack_text, names, weekdays
+from monitor.incidents.text import attack_text, month_days, names, weekdays
 from monitor.records import Attack, Evidence
 
 
@@ -39,3 +39,9 @@ def test_the_sentences_detection_cites_are_read_first() -> None:
     text = attack_text(attack, "Headline", "A lede about another attack.", only=False)
     assert "Tower 22" in text and "another attack" not in text
     assert "another attack" in attack_text(attack, "Headline", "A lede about another attack.")
+
+
+def test_days_of_the_month_without_a_year() -> None:
+    text = "The group said it carried out the attack on February 4. Le 12 mars, puis 3 de mayo."
+    assert month_days(text) == {(2, 4), (3, 12), (5, 3)}
+    assert month_days("Published in May 2024, three killed in March.") == frozenset()
