@@ -1,0 +1,127 @@
+"""One poll cycle: claim due feeds in batches, poll them, count what happened.
+
+Claims are leases (owner + expiry) taken with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL:
+processes claiming at the same moment get disjoint batches, and the feeds of a process
+that died become claimable again when their lease expires. A process claims a batch, polls
+it, then claims again, so several processes share a large cycle instead of one taking all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from monitor.config import Settings
+from monitor.fetch.client import Fetcher
+from monitor.pipeline import IngestStats
+from monitor.polling import FeedOutcome, Poller
+from monitor.store import repository as repo
+from monitor.store.database import Database
+from monitor.store.models import Feed, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CycleSummary:
+    """What one poll cycle did."""
+
+    feeds: int = 0
+    failed: int = 0
+    not_modified: int = 0
+    stats: IngestStats = field(default_factory=IngestStats)
+    seconds: float = 0.0
+
+    def absorb(self, outcomes: Sequence[FeedOutcome]) -> None:
+        """Add the outcomes of polled feeds."""
+        for outcome in outcomes:
+            self.feeds += 1
+            self.failed += not outcome.ok
+            self.not_modified += outcome.not_modified
+            self.stats.add(outcome.stats)
+
+    def log_fields(self) -> dict[str, str | int | float]:
+        """The counts as structured log fields."""
+        s = self.stats
+        return {
+            "action": "poll_cycle",
+            "feeds": self.feeds,
+            "failed": self.failed,
+            "unchanged": self.not_modified,
+            "items_new": s.new,
+            "attacks": s.attacks,
+            "relevant": s.relevant,
+            "incidents_new": s.incidents_new,
+            "incidents_updated": s.incidents_updated,
+            "alerts_queued": s.deliveries,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def describe(self) -> str:
+        """One human line of counts."""
+        s = self.stats
+        return (
+            f"{self.feeds} feed(s) ({self.failed} failed, {self.not_modified} unchanged), "
+            f"{s.new} new item(s), {s.attacks} attack(s), {s.relevant} relevant, "
+            f"{s.incidents_new} new incident(s), {s.incidents_updated} updated, "
+            f"{s.deliveries} alert(s) queued, {self.seconds:.2f}s"
+        )
+
+
+class PollCycle:
+    """Claims and polls due feeds until none is left (or the daemon is stopping)."""
+
+    def __init__(self, settings: Settings, db: Database, poller: Poller, owner: str) -> None:
+        self.settings = settings
+        self.db = db
+        self.poller = poller
+        self.owner = owner
+
+    async def run(
+        self,
+        fetcher: Fetcher,
+        *,
+        stopping: Callable[[], bool] = lambda: False,
+        progress: Callable[[], None] = lambda: None,
+    ) -> CycleSummary:
+        """Poll every due feed, one claimed batch at a time; ``progress`` after each batch."""
+        started = time.perf_counter()
+        summary = CycleSummary()
+        batch = self.settings.daemon.claim_batch
+        while not stopping():
+            feeds = self.claim(batch)
+            if feeds:
+                summary.absorb(await self.poll(fetcher, feeds))
+            progress()
+            if len(feeds) < batch:
+                break
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def claim(self, limit: int) -> list[Feed]:
+        """Lease up to ``limit`` due feeds to this process."""
+        now = utcnow()
+        with self.db.session() as session:
+            return repo.claim_due_feeds(
+                session, now, self.owner, now + self.settings.daemon.lease_ttl, limit=limit
+            )
+
+    async def poll(self, fetcher: Fetcher, feeds: Sequence[Feed]) -> list[FeedOutcome]:
+        """Poll claimed feeds concurrently (bounded by ``fetch.max_concurrency``)."""
+        limit = asyncio.Semaphore(self.settings.fetch.max_concurrency)
+
+        async def one(feed: Feed) -> FeedOutcome:
+            async with limit:
+                return await self._poll_guarded(fetcher, feed)
+
+        return list(await asyncio.gather(*(one(f) for f in feeds)))
+
+    async def _poll_guarded(self, fetcher: Fetcher, feed: Feed) -> FeedOutcome:
+        try:
+            return await self.poller.poll_feed(fetcher, feed)
+        except Exception as exc:
+            log.exception("feed %s: unexpected error while polling", feed.name)
+            return self.poller.record_failure(feed, f"internal error: {type(exc).__name__}: {exc}")
