@@ -75,6 +75,7 @@ class Daemon:
         self.metrics = Metrics(db, self.owner)
         self.heartbeat = Heartbeat()
         self.scheduler: AsyncIOScheduler | None = None
+        self.health_server: HealthServer | None = None
         self._stop = asyncio.Event()
         self._force = asyncio.Event()
         self._stopping = False
@@ -174,7 +175,7 @@ class Daemon:
         self.sync_feeds()
         await self.queue_due_digests()
         fetcher = Fetcher(self.settings.fetch)
-        server = self._health_server()
+        server = self.health_server = self._health_server()
         self.scheduler = self._build_scheduler(fetcher)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -274,6 +275,11 @@ class Daemon:
         self._tasks.add(task)  # type: ignore[arg-type]
         try:
             await work()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # Cancelled by _shutdown after the stop timeout: the end of this task, not an error.
+            log.info("%s: abandoned at stop", name, extra={"action": "abandoned", "job": name})
         except (StorageError, SQLAlchemyError) as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             log.error(
@@ -301,17 +307,20 @@ class Daemon:
     async def _shutdown(self, fetcher: Fetcher) -> bool:
         self._stopping = True
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+            # Paused, not shut down: shutting down would cancel the jobs in flight at once.
+            self.scheduler.pause()
         pending = {t for t in self._tasks if not t.done()}
         if pending:
             timeout = self.settings.daemon.stop_timeout.total_seconds()
             log.info(
-                "stopping: letting %d job(s) in flight finish (up to %.0fs)", len(pending), timeout
+                "stopping: letting %d job(s) in flight finish (up to %.1fs)", len(pending), timeout
             )
             pending = await self._wait(pending, timeout)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
         await fetcher.aclose()
         self._release_leases()
         abandoned = self._threads_busy > 0

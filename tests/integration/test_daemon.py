@@ -1,0 +1,120 @@
+"""The daemon in-process: one cycle against a local feed server, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlmodel import func, select
+
+from monitor.config import Settings
+from monitor.daemon.scheduler import Daemon
+from monitor.store.database import Database
+from monitor.store.models import Delivery, Feed, Item
+from tests.conftest import make_settings
+from tests.feedgen import attack, filler, rss
+from tests.servers import HTTPTestServer, Response
+
+WATCH = [
+    {
+        "name": "us-diplomatic-military",
+        "target_types": ["diplomatic", "military"],
+        "target_nationalities": ["US"],
+    }
+]
+
+
+def daemon_settings(server: HTTPTestServer, outbox: Path, **daemon: Any) -> Settings:
+    return make_settings(
+        fetch={"allow_private_networks": True},
+        polling={"min_interval": "1s", "default_interval": "1h"},
+        feeds=[
+            {"name": "wire", "url": server.url("/wire.xml")},
+            {"name": "markets", "url": server.url("/markets.xml")},
+        ],
+        watch=WATCH,
+        channels=[{"name": "outbox", "type": "file", "directory": str(outbox)}],
+        subscriptions=[{"name": "desk", "channel": "outbox"}],
+        daemon={"tick": "1s", "dispatch_interval": "1s", **daemon},
+    )
+
+
+def serve_feeds(server: HTTPTestServer) -> None:
+    server.route("/wire.xml", Response(body=rss("Wire", [attack(0), filler(1)])))
+    server.route("/markets.xml", Response(body=rss("Markets", [filler(2), filler(3)])))
+
+
+def count(db: Database, model: type) -> int:
+    with db.session() as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+async def test_one_cycle_polls_every_due_feed_stores_and_sends_the_alert(
+    db: Database, http_server: HTTPTestServer, tmp_path: Path
+) -> None:
+    serve_feeds(http_server)
+    daemon = Daemon(daemon_settings(http_server, tmp_path / "outbox"), db, owner="t")
+    result = await daemon.run_once()
+    assert (result.cycle.feeds, result.cycle.failed) == (2, 0)
+    assert (result.cycle.stats.new, result.cycle.stats.relevant) == (4, 1)
+    assert result.dispatch.sent == 1
+    sent = [json.loads(p.read_text()) for p in (tmp_path / "outbox").glob("*.json")]
+    assert [a["subscription"] for a in sent] == ["desk"]
+    with db.session() as session:
+        assert all(f.lease_owner is None for f in session.exec(select(Feed)).all())
+    again = await Daemon(daemon_settings(http_server, tmp_path / "outbox"), db).run_once()
+    assert again.cycle.feeds == 0, "feeds polled a moment ago are not due"
+    assert count(db, Delivery) == 1
+
+
+async def test_a_feed_that_fails_is_recorded_and_the_others_are_polled(
+    db: Database, http_server: HTTPTestServer, tmp_path: Path
+) -> None:
+    serve_feeds(http_server)
+    http_server.route("/markets.xml", Response(status=500, body=b"oops"))
+    result = await Daemon(daemon_settings(http_server, tmp_path), db).run_once()
+    assert (result.cycle.feeds, result.cycle.failed) == (2, 1)
+    with db.session() as session:
+        markets = session.exec(select(Feed).where(Feed.name == "markets")).one()
+    assert markets.consecutive_failures == 1 and markets.last_status == 500
+    assert markets.lease_owner is None
+    assert count(db, Item) == 2
+
+
+async def test_the_running_daemon_serves_health_and_metrics_and_stops_on_request(
+    sqlite_db: Database, http_server: HTTPTestServer, tmp_path: Path
+) -> None:
+    serve_feeds(http_server)
+    settings = daemon_settings(http_server, tmp_path / "outbox", health_port=0)
+    daemon = Daemon(settings, sqlite_db, owner="t")
+    running = asyncio.create_task(daemon.run_forever())
+    while daemon.heartbeat.cycles < 1 or daemon.health_server is None:
+        await asyncio.sleep(0.05)
+    url = daemon.health_server.url
+    async with httpx.AsyncClient() as client:
+        health = await client.get(url + "/healthz")
+        assert health.status_code == 200, health.text
+        assert health.json()["checks"]["database"] == {"ok": True}
+        metrics = (await client.get(url + "/metrics")).text
+        assert "monitor_feeds_polled_total 2.0" in metrics
+        assert "monitor_items_new_total 4.0" in metrics
+        assert "monitor_incidents_new_total 1.0" in metrics
+        assert "monitor_poll_lag_seconds" in metrics
+        assert 'monitor_deliveries{status="pending"}' in metrics
+        daemon.heartbeat.last -= 3600  # as if the scheduler had made no progress for an hour
+        stuck = await client.get(url + "/healthz")
+        assert stuck.status_code == 503
+        assert stuck.json()["checks"]["scheduler"]["ok"] is False
+    daemon.stop()
+    assert await asyncio.wait_for(running, 30) is False, "nothing had to be abandoned"
+
+
+def test_health_fails_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    unreachable = Database("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+    report = Daemon(make_settings(), unreachable, owner="t").health()
+    assert not report.ok
+    assert report.checks["database"]["ok"] is False
+    assert "unreachable" in report.checks["database"]["error"]
