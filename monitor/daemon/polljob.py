@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from monitor.config import Settings
 from monitor.fetch.client import Fetcher
 from monitor.pipeline import IngestStats
@@ -122,6 +124,18 @@ class PollCycle:
     async def _poll_guarded(self, fetcher: Fetcher, feed: Feed) -> FeedOutcome:
         try:
             return await self.poller.poll_feed(fetcher, feed)
-        except Exception as exc:
+        except SQLAlchemyError as exc:
+            # Nothing of this feed was stored (its transaction rolled back) and the database
+            # may be away: leave the lease to expire, and the feed is polled again then.
+            error = f"database error: {type(exc).__name__}: {first_line(exc)}"
+            log.error("feed %s: %s", feed.name, error, extra={"action": "poll_failed"})
+            return FeedOutcome(feed.name, ok=False, error=error)
+        except Exception as exc:  # one feed's bug must not stop the others: logged, recorded
             log.exception("feed %s: unexpected error while polling", feed.name)
             return self.poller.record_failure(feed, f"internal error: {type(exc).__name__}: {exc}")
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (SQLAlchemy's run on with SQL and links)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""

@@ -34,7 +34,7 @@ from monitor.daemon.health import HealthReport, HealthServer, Heartbeat
 from monitor.daemon.housekeeping import purge_old_items
 from monitor.daemon.instance import process_name
 from monitor.daemon.metrics import CONTENT_TYPE, Metrics
-from monitor.daemon.polljob import CycleSummary, PollCycle
+from monitor.daemon.polljob import CycleSummary, PollCycle, first_line
 from monitor.errors import StorageError
 from monitor.fetch.client import Fetcher
 from monitor.pipeline import Pipeline
@@ -281,12 +281,11 @@ class Daemon:
             # Cancelled by _shutdown after the stop timeout: the end of this task, not an error.
             log.info("%s: abandoned at stop", name, extra={"action": "abandoned", "job": name})
         except (StorageError, SQLAlchemyError) as exc:
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             log.error(
                 "%s: database error: %s: %s",
                 name,
                 type(exc).__name__,
-                first_line,
+                first_line(exc),
                 extra={"action": "job_failed", "job": name},
             )
         finally:

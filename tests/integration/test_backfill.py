@@ -160,8 +160,11 @@ def test_a_missing_source_stops_the_run_before_anything_is_read(
     assert count(db, Item) == 0
 
 
-def test_a_large_archive_is_stored_in_bounded_batches(db: Database, tmp_path: Path) -> None:
-    stories = [filler(n) for n in range(1200)]
+def test_a_large_archive_is_stored_in_bounded_batches(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("monitor.backfill.BATCH_SIZE", 50)
+    stories = [filler(n) for n in range(120)]
     archive = write_jsonl(tmp_path / "big.jsonl", stories)
     batches: list[int] = []
 
@@ -176,5 +179,5 @@ def test_a_large_archive_is_stored_in_bounded_batches(db: Database, tmp_path: Pa
             pass
 
     summary = backfill(db, [str(archive)], alerts="none", progress=Spy())
-    assert summary.stats.new == 1200
-    assert batches == [500, 500, 200]
+    assert summary.stats.new == 120
+    assert batches == [50, 50, 20], "read and stored a batch at a time, never all at once"

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import func, select
 
 from monitor.config import Settings
 from monitor.daemon.scheduler import Daemon
+from monitor.fetch.client import Fetcher
 from monitor.store.database import Database
 from monitor.store.models import Delivery, Feed, Item
 from tests.conftest import make_settings
@@ -118,3 +120,20 @@ def test_health_fails_when_the_database_is_unreachable(tmp_path: Path) -> None:
     assert not report.ok
     assert report.checks["database"]["ok"] is False
     assert "unreachable" in report.checks["database"]["error"]
+
+
+async def test_a_database_outage_is_one_log_line_per_job_and_the_daemon_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    unreachable = Database("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+    daemon = Daemon(make_settings(), unreachable, owner="t")
+    fetcher = Fetcher(daemon.settings.fetch)
+    try:
+        await daemon._job("poll", lambda: daemon.poll_cycle(fetcher))
+        await daemon._job("dispatch", daemon.dispatch)
+    finally:
+        await fetcher.aclose()
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r.getMessage().split(":")[0] for r in errors] == ["poll", "dispatch"]
+    assert all("database error: OperationalError" in r.getMessage() for r in errors)
+    assert all(r.exc_info is None for r in errors), "no traceback"
