@@ -112,14 +112,37 @@ class PollCycle:
             )
 
     async def poll(self, fetcher: Fetcher, feeds: Sequence[Feed]) -> list[FeedOutcome]:
-        """Poll claimed feeds concurrently (bounded by ``fetch.max_concurrency``)."""
+        """Poll claimed feeds concurrently (bounded by ``fetch.max_concurrency``).
+
+        While they run, their leases are renewed every third of ``daemon.lease_ttl``, so a
+        batch slower than the lease stays with this process; only a dead process's lapse.
+        """
         limit = asyncio.Semaphore(self.settings.fetch.max_concurrency)
+        in_flight: set[int] = {f.id for f in feeds if f.id is not None}
 
         async def one(feed: Feed) -> FeedOutcome:
             async with limit:
-                return await self._poll_guarded(fetcher, feed)
+                try:
+                    return await self._poll_guarded(fetcher, feed)
+                finally:
+                    in_flight.discard(feed.id or 0)
 
-        return list(await asyncio.gather(*(one(f) for f in feeds)))
+        keeper = asyncio.create_task(self._keep_leases(in_flight))
+        try:
+            return list(await asyncio.gather(*(one(f) for f in feeds)))
+        finally:
+            keeper.cancel()
+
+    async def _keep_leases(self, in_flight: set[int]) -> None:
+        ttl = self.settings.daemon.lease_ttl
+        while True:
+            await asyncio.sleep(ttl.total_seconds() / 3)
+            ids = list(in_flight)
+            try:
+                with self.db.session() as session:
+                    repo.renew_feed_leases(session, self.owner, ids, utcnow() + ttl)
+            except SQLAlchemyError as exc:
+                log.warning("could not renew feed leases: %s", first_line(exc))
 
     async def _poll_guarded(self, fetcher: Fetcher, feed: Feed) -> FeedOutcome:
         try:

@@ -79,7 +79,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._force = asyncio.Event()
         self._stopping = False
-        self._polling = False
+        self._running: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._threads_busy = 0
         self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="monitor-job")
@@ -228,7 +228,9 @@ class Daemon:
         daemon = self.settings.daemon
         now = utcnow()
         scheduler = AsyncIOScheduler(timezone="UTC")
-        common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        # A job whose previous run is still going returns at once (see _job), so APScheduler's
+        # own limit is never what skips a run (it would log a warning every tick).
+        common = {"coalesce": True, "max_instances": 3, "misfire_grace_time": None}
         scheduler.add_job(
             self._job,
             "interval",
@@ -236,8 +238,7 @@ class Daemon:
             id="poll",
             seconds=daemon.tick.total_seconds(),
             next_run_time=now,
-            # A tick that comes while a cycle runs returns at once (see _poll_job).
-            **{**common, "max_instances": 2},
+            **common,
         )
         scheduler.add_job(
             self._job,
@@ -272,6 +273,10 @@ class Daemon:
         task = asyncio.current_task()
         if self._stopping or task is None:
             return
+        if name in self._running:
+            log.debug("%s: previous run still going; skipping this one", name)
+            return
+        self._running.add(name)
         self._tasks.add(task)  # type: ignore[arg-type]
         try:
             await work()
@@ -289,17 +294,11 @@ class Daemon:
                 extra={"action": "job_failed", "job": name},
             )
         finally:
+            self._running.discard(name)
             self._tasks.discard(task)  # type: ignore[arg-type]
 
     async def _poll_job(self, fetcher: Fetcher) -> None:
-        if self._polling:
-            log.debug("poll cycle still running; skipping this tick")
-            return
-        self._polling = True
-        try:
-            summary = await self.poll_cycle(fetcher)
-        finally:
-            self._polling = False
+        summary = await self.poll_cycle(fetcher)
         if summary.stats.deliveries and self.scheduler is not None and not self._stopping:
             self.scheduler.modify_job("dispatch", next_run_time=utcnow())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -278,6 +278,20 @@ def release_feed_leases(session: Session, owner: str) -> int:
         feed.lease_owner = feed.lease_expires_at = None
         session.add(feed)
     return len(feeds)
+
+
+def renew_feed_leases(
+    session: Session, owner: str, feed_ids: Sequence[int], lease_until: datetime
+) -> int:
+    """Extend ``owner``'s leases on ``feed_ids`` (the polls still in flight) to ``lease_until``."""
+    if not feed_ids:
+        return 0
+    result = session.execute(
+        update(Feed)
+        .where(col(Feed.id).in_(list(feed_ids)), col(Feed.lease_owner) == owner)
+        .values(lease_expires_at=lease_until)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def serialize(session: Session, key: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,14 @@ import pytest
 from sqlmodel import func, select
 
 from monitor.config import Settings
+from monitor.daemon.polljob import PollCycle
 from monitor.daemon.scheduler import Daemon
 from monitor.fetch.client import Fetcher
 from monitor.store.database import Database
 from monitor.store.models import Delivery, Feed, Item
 from tests.conftest import make_settings
 from tests.feedgen import attack, filler, rss
-from tests.servers import HTTPTestServer, Response
+from tests.servers import HTTPTestServer, Request, Response
 
 WATCH = [
     {
@@ -137,3 +139,34 @@ async def test_a_database_outage_is_one_log_line_per_job_and_the_daemon_goes_on(
     assert [r.getMessage().split(":")[0] for r in errors] == ["poll", "dispatch"]
     assert all("database error: OperationalError" in r.getMessage() for r in errors)
     assert all(r.exc_info is None for r in errors), "no traceback"
+
+
+async def test_a_poll_slower_than_its_lease_keeps_the_lease_while_it_runs(
+    db: Database, http_server: HTTPTestServer, tmp_path: Path
+) -> None:
+    release = threading.Event()
+
+    def slow(request: Request) -> Response:
+        release.wait(30)
+        return Response(body=rss("Slow", [filler(1)]))
+
+    http_server.route("/slow.xml", slow)
+    settings = make_settings(
+        fetch={"allow_private_networks": True},
+        feeds=[{"name": "slow", "url": http_server.url("/slow.xml")}],
+        daemon={"lease_ttl": "1.5s"},
+    )
+    daemon = Daemon(settings, db, owner="busy")
+    daemon.sync_feeds()
+    fetcher = Fetcher(settings.fetch)
+    try:
+        cycle = asyncio.create_task(daemon.cycle.run(fetcher))
+        await asyncio.sleep(3)  # twice the lease
+        other = PollCycle(settings, db, daemon.poller, "other")
+        assert await asyncio.to_thread(other.claim, 10) == [], "the lease was renewed"
+        release.set()
+        summary = await cycle
+    finally:
+        release.set()
+        await fetcher.aclose()
+    assert (summary.feeds, summary.failed, summary.stats.new) == (1, 0, 1)
