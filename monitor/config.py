@@ -224,6 +224,17 @@ class WatchRule(_Section):
         return [v.upper() for v in values]
 
 
+def is_email_address(value: str) -> bool:
+    """Whether ``value`` is one plain address (``name@domain``, or ``Name <name@domain>``)."""
+    from email.utils import parseaddr
+
+    if any(c in value for c in "\r\n,;"):
+        return False
+    _, address = parseaddr(value)
+    local, _, domain = address.rpartition("@")
+    return bool(local) and bool(domain) and " " not in address
+
+
 class ChannelConfig(_Section):
     """Where alerts go. ``type`` picks the channel; each type reads its own keys."""
 
@@ -241,7 +252,10 @@ class ChannelConfig(_Section):
     secret_file: str | None = Field(
         None, description="webhook: file holding the HMAC signing secret."
     )
-    timeout: Duration = Field(timedelta(seconds=15), description="webhook/email: send timeout.")
+    timeout: Duration = Field(
+        timedelta(seconds=15),
+        description="webhook: request timeout (email uses smtp.timeout).",
+    )
 
     @model_validator(mode="after")
     def _required_keys(self) -> ChannelConfig:
@@ -249,6 +263,11 @@ class ChannelConfig(_Section):
             raise ValueError("an email channel needs 'to' (a list of addresses)")
         if self.type == "webhook" and not self.url:
             raise ValueError("a webhook channel needs 'url'")
+        if self.url is not None and not re.match(r"^https?://[^\s/]+", self.url):
+            raise ValueError(f"url must be an http:// or https:// URL, got {self.url!r}")
+        bad = [a for a in self.to if not is_email_address(a)]
+        if bad:
+            raise ValueError(f"not email addresses: {bad}")
         return self
 
 
@@ -303,6 +322,18 @@ class SmtpSettings(_Section):
     password_file: str | None = Field(None, description="File holding the password.")
     sender: str = Field("monitor@localhost", description="From address of alerts.")
     timeout: Duration = Field(timedelta(seconds=30), description="Connect and command timeout.")
+    ca_file: str | None = Field(
+        None,
+        description="PEM file of CA certificates to trust for starttls/tls, for a server "
+        "with a private or self-signed certificate (default: the system's).",
+    )
+
+    @field_validator("sender")
+    @classmethod
+    def _valid_sender(cls, value: str) -> str:
+        if not is_email_address(value):
+            raise ValueError(f"not an email address: {value!r}")
+        return value
 
 
 class AlertSettings(_Section):
@@ -315,6 +346,11 @@ class AlertSettings(_Section):
     retry_max: Duration = Field(timedelta(hours=1), description="Ceiling of the retry delay.")
     batch_size: int = Field(50, ge=1, description="Deliveries claimed per dispatch round.")
     digest_max_incidents: int = Field(100, ge=1, description="Most incidents listed in one digest.")
+    digest_send_empty: bool = Field(
+        False,
+        description="Send scheduled digests that list no incident ('nothing new'), "
+        "so subscribers know monitor is alive.",
+    )
 
 
 class DaemonSettings(_Section):

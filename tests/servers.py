@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 @dataclass
 class Response:
-    """A canned answer: status, headers, body."""
+    """A canned answer: status, headers, body.
+
+    ``stream`` (a function returning chunks) sends the body chunked instead, sleeping
+    ``chunk_delay`` seconds between chunks: slow, endless or dripping servers. ``delay``
+    waits before the status line.
+    """
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    stream: Callable[[], Iterable[bytes]] | None = None
+    chunk_delay: float = 0.0
+    delay: float = 0.0
 
 
 @dataclass
@@ -31,13 +40,14 @@ Handler = Callable[[Request], Response]
 
 
 class HTTPTestServer:
-    """A threaded HTTP server on an ephemeral port of 127.0.0.1.
+    """A threaded HTTP server on an ephemeral port of 127.0.0.1 (or another loopback address).
 
     ``route(path, response_or_handler)`` sets what a path answers; ``requests`` records
     every request received, in order.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.routes: dict[str, Response | Handler] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
@@ -63,24 +73,43 @@ class HTTPTestServer:
                     if route is None
                     else (route if isinstance(route, Response) else route(request))
                 )
+                try:
+                    self._answer(response)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client gave up: fine
+
+            def _answer(self, response: Response) -> None:
+                time.sleep(response.delay)
                 self.send_response(response.status)
-                headers = {"Content-Length": str(len(response.body)), **response.headers}
-                for key, value in headers.items():
+                length = {} if response.stream else {"Content-Length": str(len(response.body))}
+                chunked = {"Transfer-Encoding": "chunked"} if response.stream else {}
+                for key, value in {**length, **chunked, **response.headers}.items():
                     self.send_header(key, value)
                 self.end_headers()
-                if self.command != "HEAD":
+                if self.command == "HEAD":
+                    return
+                if response.stream is None:
                     self.wfile.write(response.body)
+                    return
+                for chunk in response.stream():
+                    time.sleep(response.chunk_delay)
+                    if chunk:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
 
             do_GET = do_POST = do_HEAD = _serve  # noqa: N815
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), _Handler)
         self.httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"http://{self.host}:{self.httpd.server_address[1]}"
 
     def url(self, path: str) -> str:
         """The absolute URL of ``path``."""
@@ -89,6 +118,11 @@ class HTTPTestServer:
     def route(self, path: str, answer: Response | Handler) -> None:
         """Answer requests for ``path`` with ``answer``."""
         self.routes[path] = answer
+
+    def hits(self, path: str) -> list[Request]:
+        """The requests received for ``path`` (query string ignored)."""
+        with self._lock:
+            return [r for r in self.requests if r.path.split("?")[0] == path]
 
     def start(self) -> None:
         """Serve in a background thread."""

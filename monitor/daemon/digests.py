@@ -46,7 +46,7 @@ def queue_digest(
     db: Database, settings: Settings, sub: SubscriptionConfig, scheduled_for: datetime
 ) -> int:
     """Queue ``sub``'s digest for ``scheduled_for`` (0 when already queued or empty)."""
-    from monitor.alerts.digest import enqueue_scheduled_digest  # type: ignore[attr-defined]
+    from monitor.alerts.digest import enqueue_scheduled_digest
 
     try:
         count = enqueue_scheduled_digest(db, settings, sub.name, scheduled_for)

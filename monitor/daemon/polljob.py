@@ -74,7 +74,12 @@ class CycleSummary:
 
 
 class PollCycle:
-    """Claims and polls due feeds until none is left (or the daemon is stopping)."""
+    """Claims and polls due feeds until none is left (or the daemon is stopping).
+
+    A feed whose poll meets a bug is logged and backs off as a failure (the poller sees to
+    that); a database error ends the cycle, and the feeds claimed but not written lapse
+    with their lease and are polled again then.
+    """
 
     def __init__(self, settings: Settings, db: Database, poller: Poller, owner: str) -> None:
         self.settings = settings
@@ -112,50 +117,28 @@ class PollCycle:
             )
 
     async def poll(self, fetcher: Fetcher, feeds: Sequence[Feed]) -> list[FeedOutcome]:
-        """Poll claimed feeds concurrently (bounded by ``fetch.max_concurrency``).
+        """Poll claimed feeds (:meth:`Poller.poll`), keeping their leases while it runs.
 
-        While they run, their leases are renewed every third of ``daemon.lease_ttl``, so a
-        batch slower than the lease stays with this process; only a dead process's lapse.
+        The leases are renewed every third of ``daemon.lease_ttl`` until the poller has
+        written every feed's new state (it batches those writes), so a batch slower than
+        the lease stays with this process; only a dead process's leases lapse.
         """
-        limit = asyncio.Semaphore(self.settings.fetch.max_concurrency)
-        in_flight: set[int] = {f.id for f in feeds if f.id is not None}
-
-        async def one(feed: Feed) -> FeedOutcome:
-            async with limit:
-                try:
-                    return await self._poll_guarded(fetcher, feed)
-                finally:
-                    in_flight.discard(feed.id or 0)
-
-        keeper = asyncio.create_task(self._keep_leases(in_flight))
+        ids = [f.id for f in feeds if f.id is not None]
+        keeper = asyncio.create_task(self._keep_leases(ids))
         try:
-            return list(await asyncio.gather(*(one(f) for f in feeds)))
+            return await self.poller.poll(fetcher, feeds)
         finally:
             keeper.cancel()
 
-    async def _keep_leases(self, in_flight: set[int]) -> None:
+    async def _keep_leases(self, feed_ids: list[int]) -> None:
         ttl = self.settings.daemon.lease_ttl
         while True:
             await asyncio.sleep(ttl.total_seconds() / 3)
-            ids = list(in_flight)
             try:
                 with self.db.session() as session:
-                    repo.renew_feed_leases(session, self.owner, ids, utcnow() + ttl)
+                    repo.renew_feed_leases(session, self.owner, feed_ids, utcnow() + ttl)
             except SQLAlchemyError as exc:
                 log.warning("could not renew feed leases: %s", first_line(exc))
-
-    async def _poll_guarded(self, fetcher: Fetcher, feed: Feed) -> FeedOutcome:
-        try:
-            return await self.poller.poll_feed(fetcher, feed)
-        except SQLAlchemyError as exc:
-            # Nothing of this feed was stored (its transaction rolled back) and the database
-            # may be away: leave the lease to expire, and the feed is polled again then.
-            error = f"database error: {type(exc).__name__}: {first_line(exc)}"
-            log.error("feed %s: %s", feed.name, error, extra={"action": "poll_failed"})
-            return FeedOutcome(feed.name, ok=False, error=error)
-        except Exception as exc:  # one feed's bug must not stop the others: logged, recorded
-            log.exception("feed %s: unexpected error while polling", feed.name)
-            return self.poller.record_failure(feed, f"internal error: {type(exc).__name__}: {exc}")
 
 
 def first_line(exc: BaseException) -> str:
