@@ -29,7 +29,7 @@ from monitor.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+BATCH_SIZE = 200
 
 
 class Progress(Protocol):

@@ -35,7 +35,9 @@ def run(
     Applies database migrations first; the first poll happens at start. On SQLite one
     process serves a database (a second refuses to start); on PostgreSQL any number of
     processes, on any number of machines, share the work. /healthz and /metrics are served
-    when daemon.health_port is set.
+    when daemon.health_port is set. SIGTERM/SIGINT let the work in flight finish (up to
+    daemon.stop_timeout; a second signal stops at once) and exit 0. Exit status 2: bad
+    configuration, database unreachable at start, or another daemon on the SQLite database.
     """
     # Imported here: the scheduler and metrics libraries are only needed by this command.
     from monitor.daemon.instance import InstanceLock

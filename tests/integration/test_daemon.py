@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ from monitor.daemon.polljob import PollCycle
 from monitor.daemon.scheduler import Daemon
 from monitor.fetch.client import Fetcher
 from monitor.store.database import Database
-from monitor.store.models import Delivery, Feed, Item
+from monitor.store.models import Delivery, Feed, Item, utcnow
+from tests.alerting import add_incident, alert_settings
 from tests.conftest import make_settings
 from tests.feedgen import attack, filler, rss
 from tests.servers import HTTPTestServer, Request, Response
@@ -170,3 +172,55 @@ async def test_a_poll_slower_than_its_lease_keeps_the_lease_while_it_runs(
         release.set()
         await fetcher.aclose()
     assert (summary.feeds, summary.failed, summary.stats.new) == (1, 0, 1)
+
+
+# --- scheduled digests -----------------------------------------------------------------
+
+
+async def test_the_due_digest_is_queued_once_however_many_processes_queue_it(
+    db: Database,
+) -> None:
+    settings = alert_settings(
+        subscriptions=[
+            {"name": "morning", "channel": "files", "mode": "digest", "digest_cron": "* * * * *"}
+        ]
+    )
+    add_incident(db, first_seen=utcnow() - timedelta(minutes=2))
+    first, second = Daemon(settings, db, owner="a"), Daemon(settings, db, owner="b")
+    assert await first.queue_due_digests() == 1
+    assert await second.queue_due_digests() == 0
+    with db.session() as session:
+        kinds = session.exec(select(Delivery.kind)).all()
+    assert kinds == ["digest"]
+    assert "monitor_digests_enqueued_total 1.0" in first.metrics.render().decode()
+
+
+async def test_each_digest_subscription_gets_a_job_on_its_cron_in_its_time_zone(
+    sqlite_db: Database,
+) -> None:
+    settings = alert_settings(
+        subscriptions=[
+            {
+                "name": "paris",
+                "channel": "files",
+                "mode": "both",
+                "digest_cron": "30 6 * * 1-5",
+                "timezone": "Europe/Paris",
+            },
+            {"name": "alerts-only", "channel": "files", "mode": "immediate"},
+        ]
+    )
+    daemon = Daemon(settings, sqlite_db, owner="t")
+    fetcher = Fetcher(settings.fetch)
+    scheduler = daemon._build_scheduler(fetcher)
+    scheduler.start(paused=True)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {"poll", "dispatch", "housekeeping", "digest:paris"}
+        trigger = jobs["digest:paris"].trigger
+        monday_noon = datetime(2024, 7, 1, 12, tzinfo=UTC)
+        fire = trigger.get_next_fire_time(None, monday_noon)
+        assert fire == datetime(2024, 7, 2, 4, 30, tzinfo=UTC)  # 06:30 in Paris, summer
+    finally:
+        scheduler.shutdown(wait=False)
+        await fetcher.aclose()
