@@ -74,17 +74,27 @@ class FetchSettings(_Section):
         "monitor/0.1 (+https://github.com/monitor/monitor; news monitoring)",
         description="User-Agent header sent with every request.",
     )
-    connect_timeout: Duration = Field(timedelta(seconds=10), description="TCP/TLS connect timeout.")
+    connect_timeout: Duration = Field(
+        timedelta(seconds=10), description="DNS resolution plus TCP/TLS connect, per connection."
+    )
     read_timeout: Duration = Field(
-        timedelta(seconds=20), description="Longest wait between two chunks of a response."
+        timedelta(seconds=20),
+        description="Longest silence while waiting for the answer or its next chunk.",
     )
     total_timeout: Duration = Field(
-        timedelta(seconds=60), description="Longest time one download may take, all included."
+        timedelta(seconds=60),
+        description="Longest time one fetch may take, redirects included (stops servers that "
+        "drip bytes).",
     )
     max_response_bytes: int = Field(
-        10_000_000, ge=1024, description="Downloads larger than this are aborted (bytes)."
+        10_000_000,
+        ge=1024,
+        description="Largest body accepted, once decompressed; the download is aborted as soon "
+        "as it goes over (bytes).",
     )
-    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per request.")
+    max_redirects: int = Field(
+        5, ge=0, le=20, description="Redirects followed per fetch (loops are detected)."
+    )
     max_concurrency: int = Field(64, ge=1, description="Requests in flight at once, overall.")
     max_per_host: int = Field(4, ge=1, description="Requests in flight at once to one host.")
     allow_private_networks: bool = Field(
@@ -117,10 +127,15 @@ class PollingSettings(_Section):
         timedelta(minutes=1), description="First retry delay after a failure; doubles each time."
     )
     backoff_max: Duration = Field(
-        timedelta(hours=4), description="Ceiling of the failure back-off (with jitter)."
+        timedelta(hours=4),
+        description="Ceiling of the failure back-off; a feed that keeps failing is retried "
+        "this often.",
     )
     unhealthy_after: int = Field(
-        5, ge=1, description="Consecutive failures after which a feed is flagged unhealthy."
+        5,
+        ge=1,
+        description="Consecutive failures after which a feed is flagged unhealthy (a 410 Gone "
+        "flags it at once).",
     )
 
 

@@ -11,6 +11,7 @@ these where they enter, with ``raise ... from exc``, so callers only handle ours
     │   ├── ResponseTooLargeError  the body went over the configured size cap
     │   └── HTTPStatusError        the server answered with an error status
     ├── ParseError             the bytes are not a feed we can read (no items and why)
+    ├── LexiconError           a detection data file is invalid (names the file and entry)
     ├── StorageError           the database refused or is unreachable
     │   └── InstanceLockedError    another process already runs on this SQLite database
     └── DeliveryError          an alert could not be delivered (retryable or not)
@@ -25,6 +26,10 @@ class MonitorError(Exception):
 
 class ConfigError(MonitorError):
     """The configuration is invalid; the message names the key and what is wrong."""
+
+
+class LexiconError(MonitorError):
+    """A detection lexicon (monitor/detect/data/*.toml) is invalid: names file and entry."""
 
 
 class SourceError(MonitorError):

@@ -64,17 +64,22 @@ FeedState = dict[str, Any]
 class StateBatch:
     """Collects feed states and writes them in one transaction per batch."""
 
-    def __init__(self, write: Callable[[list[FeedState]], None]) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[FeedState]], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._write = write
+        self._clock = clock
         self._pending: list[FeedState] = []
-        self._since = time.monotonic()
+        self._since = clock()
 
     def add(self, state: FeedState) -> None:
         """Queue a state; write the batch when it is full or old."""
         if not self._pending:
-            self._since = time.monotonic()
+            self._since = self._clock()
         self._pending.append(state)
-        if len(self._pending) >= FLUSH_SIZE or time.monotonic() - self._since > FLUSH_SECONDS:
+        if len(self._pending) >= FLUSH_SIZE or self._clock() - self._since > FLUSH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
@@ -185,8 +190,10 @@ class Poller:
         alerts: AlertMode,
         now: datetime,
     ) -> tuple[FeedOutcome, FeedState]:
+        # INFO, not WARNING: the feed was read; a chronic charset slip would otherwise drown
+        # the failures in warnings every cycle. `monitor feeds check` shows them all.
         for problem in parsed.problems[:LOGGED_PROBLEMS]:
-            log.warning("feed %s: %s", feed.name, problem)
+            log.info("feed %s: %s", feed.name, problem)
         assert feed.id is not None
         entries = await self._prepare(fetcher, feed, parsed.entries, now)
         stats = self.pipeline.ingest(feed.id, entries, alerts=alerts, now=now)

@@ -1,12 +1,14 @@
-"""Real local servers for tests: an HTTP server on 127.0.0.1 with programmable routes."""
+"""Real local servers for tests: an HTTP server with programmable routes, an SMTP server."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 @dataclass
@@ -132,3 +134,104 @@ class HTTPTestServer:
         """Stop serving and close the socket."""
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+# --- SMTP --------------------------------------------------------------------------------
+
+
+@dataclass
+class ReceivedMail:
+    """One message the SMTP server accepted."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+    login: str | None = None
+
+
+class SMTPTestServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, optionally with AUTH and TLS.
+
+    ``security``: ``none``, ``starttls`` (STARTTLS offered and required) or ``tls``
+    (implicit TLS). With ``credentials`` the server requires AUTH with them. ``reply``
+    makes DATA answer with another status (e.g. ``"451 4.3.0 try later"``). The port is
+    chosen at construction, so a test can start the server after a client met a closed
+    port (connection refused) and see it recover.
+    """
+
+    def __init__(
+        self,
+        *,
+        credentials: tuple[str, str] | None = None,
+        security: str = "none",
+        tls_context: Any = None,
+    ) -> None:
+        self.messages: list[ReceivedMail] = []
+        self.reply: str | None = None
+        self.credentials = credentials
+        self.security = security
+        self.tls_context = tls_context
+        self.port = free_port()
+        self._controller: Any = None
+
+    def start(self) -> None:
+        """Serve in a background thread."""
+        from aiosmtpd.controller import Controller
+
+        kwargs: dict[str, Any] = {"hostname": "127.0.0.1", "port": self.port}
+        if self.credentials:
+            kwargs.update(
+                authenticator=self._authenticate,
+                auth_required=True,
+                auth_require_tls=self.security != "none",
+            )
+        if self.security == "starttls":
+            kwargs.update(tls_context=self.tls_context, require_starttls=True)
+        elif self.security == "tls":
+            kwargs.update(ssl_context=self.tls_context)
+        self._controller = Controller(_SMTPHandler(self), **kwargs)
+        self._controller.start()
+
+    def stop(self) -> None:
+        """Stop serving (later connections are refused)."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = isinstance(auth_data, LoginPassword) and self.credentials == (
+            auth_data.login.decode(),
+            auth_data.password.decode(),
+        )
+        if ok:
+            session.monitor_login = auth_data.login.decode()
+        return AuthResult(success=ok, handled=False)
+
+
+class _SMTPHandler:
+    def __init__(self, owner: SMTPTestServer) -> None:
+        self.owner = owner
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.owner.reply:
+            return self.owner.reply
+        self.owner.messages.append(
+            ReceivedMail(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.original_content or envelope.content,
+                getattr(session, "monitor_login", None),
+            )
+        )
+        return "250 2.0.0 queued"
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 nothing listens on (now)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -138,6 +138,38 @@ class Dispatcher:
             session.add(row)
         if not result.ok:
             summary.errors.append(f"delivery {delivery.id} ({delivery.channel}): {result.detail}")
-            log.warning(
-                "delivery %s via %s failed: %s", delivery.id, delivery.channel, result.detail
-            )
+        _log_outcome(row, result)
+
+
+def _log_outcome(row: Delivery, result: SendResult) -> None:
+    extra = {
+        "action": "deliver",
+        "delivery": row.id,
+        "subscription": row.subscription,
+        "channel": row.channel,
+        "status": row.status,
+        "attempts": row.attempts,
+    }
+    where = f"delivery {row.id} ({row.kind}, {row.subscription} via {row.channel})"
+    if result.ok:
+        log.info("%s sent: %s", where, result.detail, extra=extra)
+    elif row.status == "pending":
+        when = f"{row.next_attempt_at:%H:%M:%S}" if row.next_attempt_at else "?"
+        log.warning(
+            "%s failed (attempt %d), retrying at %s UTC: %s",
+            where,
+            row.attempts,
+            when,
+            result.detail,
+            extra=extra,
+        )
+    else:
+        log.error(
+            "%s failed for good after %d attempt(s): %s (`monitor deliveries retry %s` "
+            "queues it again)",
+            where,
+            row.attempts,
+            result.detail,
+            row.id,
+            extra=extra,
+        )

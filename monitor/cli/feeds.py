@@ -321,6 +321,21 @@ async def _check_url(
 
 
 def _print_check(location: str, result: FetchResult, parsed: ParsedFeed, limit: int) -> None:
+    _print_fetch(location, result)
+    ttl = parsed.ttl_s
+    asks = f", asks to be polled every {_span(timedelta(seconds=ttl))}" if ttl else ""
+    console.print(
+        escape(
+            f"  {parsed.version or 'unknown format'}, title {parsed.title!r}, "
+            f"{len(parsed.entries)} item(s){asks}"
+        )
+    )
+    for problem in parsed.problems:
+        console.print(f"[yellow]problem:[/] {escape(problem)}")
+    _print_items(parsed, limit)
+
+
+def _print_fetch(location: str, result: FetchResult) -> None:
     size = len(result.body or b"")
     say = console.print
     if result.url.startswith(("http://", "https://")):
@@ -340,19 +355,9 @@ def _print_check(location: str, result: FetchResult, parsed: ParsedFeed, limit: 
             f"  validators: ETag {result.etag or '—'}, Last-Modified {result.last_modified or '—'}"
         )
     )
-    ttl = (
-        f", asks to be polled every {_span(timedelta(seconds=parsed.ttl_s))}"
-        if parsed.ttl_s
-        else ""
-    )
-    say(
-        escape(
-            f"  {parsed.version or 'unknown format'}, title {parsed.title!r}, "
-            f"{len(parsed.entries)} item(s){ttl}"
-        )
-    )
-    for problem in parsed.problems:
-        say(f"[yellow]problem:[/] {escape(problem)}")
+
+
+def _print_items(parsed: ParsedFeed, limit: int) -> None:
     table = Table("published (UTC)", "title", "link", "chars", "lang")
     shown = parsed.entries if limit <= 0 else parsed.entries[:limit]
     for e in shown:

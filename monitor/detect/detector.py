@@ -1,103 +1,94 @@
-"""A first keyword detector: attack vocabulary in the headline or lede, US targets, dates.
+"""The detector: is an entry a report of a specific attack? Which, where, when, by whom?
 
-Deliberately simple; the detection issue replaces it with lexicons and grammar.
+Per entry: a cheap scan for any weapon or attack word (most news stops here); then the
+text is read sentence by sentence (frames.py), the headline and lede are weighed against
+hard-negative cues (decide.py), and for an attack report the fields of each attack are
+extracted (attacks.py) and matched against the watch rules (watch.py). Every verdict keeps
+its evidence: the sentences that decided, the cues that weighed against, the rule matched.
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime
 
 from monitor.config import WatchRule
+from monitor.detect import lexicon as lexicon_module
+from monitor.detect.attacks import AttackBuilder, Context
+from monitor.detect.decide import Decision, decide
+from monitor.detect.frames import Frame, read_frame
+from monitor.detect.text import Document, Sentence
 from monitor.detect.watch import matching_rules
 from monitor.records import Attack, Entry, Evidence, Verdict
 
-_WEAPONS = (
-    ("ballistic missile", r"ballistic missiles?"),
-    ("cruise missile", r"cruise missiles?"),
-    ("rocket", r"rockets?|katyushas?"),
-    ("mortar", r"mortars?"),
-    ("drone", r"drones?|uavs?"),
-    ("missile", r"missiles?"),
-    ("airstrike", r"air ?strikes?"),
-    ("ied", r"roadside bomb|ieds?|improvised explosive"),
-    ("suicide bombing", r"suicide (?:bomb(?:er|ing)?|attack)|car bomb"),
-    ("storming", r"storm(?:ed|ing)"),
-    ("gunfire", r"gunmen|gunfire|opened fire"),
-)
-_WEAPON_RES = [(name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in _WEAPONS]
-_ATTACK_VERB = re.compile(
-    r"\b(?:attack(?:s|ed)?|struck|hit|fired|target(?:ed|ing)|launched|killed|wounded|"
-    r"injured|explod(?:ed|es)|shelled)\b"
-)
-_US_TARGET = re.compile(
-    r"\b(?:u\.?s\.?|american|united states|coalition)\b[^.]{0,40}?\b(?:embassy|consulate|"
-    r"base|bases|troops|forces|personnel|soldiers|service ?members|warship|destroyer|navy)\b"
-    r"|\buss [a-z]+"
-)
-_DIPLOMATIC = re.compile(r"\b(?:embassy|consulate|diplomatic)\b")
-_COUNTRIES = {
-    "iraq": "IQ",
-    "baghdad": "IQ",
-    "erbil": "IQ",
-    "syria": "SY",
-    "damascus": "SY",
-    "afghanistan": "AF",
-    "kabul": "AF",
-    "yemen": "YE",
-    "sanaa": "YE",
-    "jordan": "JO",
-    "niger": "NE",
-    "kenya": "KE",
-    "turkey": "TR",
-    "ankara": "TR",
-    "lebanon": "LB",
-    "beirut": "LB",
-    "libya": "LY",
-    "saudi": "SA",
-    "israel": "IL",
-    "mali": "ML",
-}
+#: How much of the body the cheap trigger scan reads.
+_SCAN_CHARS = 2500
+#: Lede sentences read as candidate event reports.
+_LEDE = 6
+#: Body sentences read for the fields of the main attack.
+_CONTEXT = 14
 
 
 class Detector:
     """Classifies entries and matches their attacks against watch rules."""
 
-    def __init__(self, rules: Sequence[WatchRule]) -> None:
+    def __init__(self, rules: Sequence[WatchRule], today: date | None = None) -> None:
         self.rules = list(rules)
+        self.lexicon = lexicon_module.load()
+        self.builder = AttackBuilder(self.lexicon)
+        self._today = today
 
     def detect(self, entry: Entry) -> Verdict:
         """The verdict for one entry, with its evidence."""
-        text = entry.text.lower()
-        lede = " ".join(text.split("\n\n")[:3])
-        weapon = next((name for name, rx in _WEAPON_RES if rx.search(lede)), None)
-        verb = _ATTACK_VERB.search(lede)
-        if weapon is None or verb is None:
-            return Verdict(False, 0.0, reason="no attack vocabulary in the headline or lede")
-        evidence = (Evidence("weapon", weapon, 1.0), Evidence("trigger", verb.group(0), 1.0))
-        us = _US_TARGET.search(text)
-        attack = Attack(
-            event_date=_event_date(entry),
-            country=next((c for k, c in _COUNTRIES.items() if k in lede), None),
-            target_type=("diplomatic" if us and _DIPLOMATIC.search(us.group(0)) else "military")
-            if us
-            else None,
-            target_nationality="US" if us else None,
-            weapon=weapon,
-            evidence=evidence,
+        head = f"{entry.title}\n{entry.body[:_SCAN_CHARS]}"
+        if not self.lexicon.has_trigger(head.lower(), head):
+            return Verdict(False, 0.0, reason="no weapon or attack word in the headline or lede")
+        doc = Document(entry.title, entry.body, self.lexicon)
+        ctx = self._context(doc, entry)
+        frames = self._frames(ctx, [doc.headline, *doc.lede(_LEDE)])
+        has_time = any(ctx.times.get(f.sentence.index) for f in frames if f.is_event)
+        decision = decide(doc, frames, self.lexicon, has_time)
+        evidence = _decision_evidence(decision)
+        if not decision.is_attack:
+            return Verdict(False, decision.score, (), evidence, decision.reason)
+        context = self._frames(ctx, doc.body()[:_CONTEXT])
+        attack = self.builder.main(ctx, decision.frames, context)
+        attack = self._watched(attack, entry)
+        evidence += tuple(Evidence("rule", name, 1.0) for name in attack.watch)
+        return Verdict(True, decision.score, (attack,), tuple(evidence), decision.reason)
+
+    def _context(self, doc: Document, entry: Entry) -> Context:
+        today = self._today or datetime.now(UTC).date()
+        reference = entry.published.date() if entry.published else None
+        reader = self.builder.dates
+        ctx = Context(doc, reference or reader.dateline(doc), today)
+        for sentence in doc.sentences[: 1 + _CONTEXT + 4]:
+            ctx.times[sentence.index] = reader.find(sentence)
+        ctx.mentioned = reader.mentioned_dates(doc)
+        return ctx
+
+    def _frames(self, ctx: Context, sentences: list[Sentence]) -> list[Frame]:
+        reference = ctx.reference or ctx.today
+        return [
+            read_frame(s, self.lexicon, reference, timed=bool(ctx.times.get(s.index)))
+            for s in sentences
+        ]
+
+    def _watched(self, attack: Attack, entry: Entry) -> Attack:
+        names = matching_rules(attack, entry.text, self.rules)
+        rules = tuple(Evidence("rule", name, 1.0) for name in names)
+        return dataclasses.replace(attack, watch=names, evidence=attack.evidence + rules)
+
+
+def _decision_evidence(decision: Decision) -> tuple[Evidence, ...]:
+    evidence = [
+        Evidence(
+            "headline" if f.sentence.title else "sentence", f.sentence.text[:300], round(f.score, 2)
         )
-        attack = _with_watch(attack, matching_rules(attack, entry.text, self.rules))
-        return Verdict(True, 1.0, (attack,), evidence, reason="attack vocabulary in the lede")
-
-
-def _event_date(entry: Entry) -> date | None:
-    if entry.published is None:
-        return None
-    return entry.published.date() - timedelta(days=0)
-
-
-def _with_watch(attack: Attack, watch: tuple[str, ...]) -> Attack:
-    from dataclasses import replace
-
-    return replace(attack, watch=watch)
+        for f in decision.frames[:3]
+    ]
+    if decision.genre:
+        cues = ", ".join(dict.fromkeys(decision.cues))[:200]
+        evidence.append(Evidence(f"genre:{decision.genre}", cues, -decision.penalty))
+    return tuple(evidence)

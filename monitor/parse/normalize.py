@@ -80,9 +80,10 @@ def safe_link(value: object, base: str | None = None) -> str | None:
         parts = urlsplit(link)
     except ValueError:
         return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
         return None
-    return link
+    return scheme + link[len(parts.scheme) :]
 
 
 def sane_date(

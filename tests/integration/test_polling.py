@@ -211,7 +211,7 @@ async def test_a_malformed_feed_with_items_is_ingested_and_its_problem_reported(
     broken = rss("a").replace(b"About a.", b"Fish & chips <b>unclosed")
     http_server.route("/feed", Response(200, broken))
     feed = add_feed(sqlite_db, url=http_server.url("/feed"))
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         outcome = await poll(sqlite_db, feed)
     assert outcome.ok and outcome.stats.new == 1
     assert any("malformed XML" in p for p in outcome.problems)
@@ -311,3 +311,66 @@ async def test_without_trafilatura_the_summary_is_kept_and_logged_once(
     assert item.summary == "Rockets hit a base." and item.content == ""
     assert caplog.text.count("trafilatura is not installed") == 1
     assert http_server.hits("/article") == []
+
+
+# --- what feed servers send, end to end ---------------------------------------------------
+
+FRENCH = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>Fr</title>'
+    "<item><title>Café attaqué à Bagdad</title><guid>fr1</guid></item></channel></rss>"
+)
+BOMB = (
+    '<?xml version="1.0"?>\n<!DOCTYPE rss [\n<!ENTITY a "' + "A" * 20_000 + '">\n'
+    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">\n]>\n'
+    '<rss version="2.0"><channel><title>B</title><item><title>bomb</title><guid>1</guid>'
+    "<description>" + "&a;" * 50_000 + "&b;" * 1000 + "</description></item></channel></rss>"
+).encode()
+JSON_FEED = (
+    b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": ['
+    b'{"id": "j1", "url": "https://j.example/1", "title": "One", "content_text": "Body"}]}'
+)
+CASES = {
+    "wrong charset": (
+        FRENCH.encode("cp1252"),
+        {"Content-Type": "text/xml; charset=utf-8"},
+        1,
+        "charset",
+    ),
+    "missing charset": (FRENCH.encode(), {"Content-Type": "text/xml"}, 1, None),
+    "empty feed": (rss(), {}, 0, "the feed lists no items"),
+    "duplicate guids": (rss("a", "a", "b"), {}, 2, "repeat an id"),
+    "entity bomb": (BOMB, {}, 1, "entity declaration"),
+    "JSON Feed": (JSON_FEED, {"Content-Type": "application/feed+json"}, 1, None),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+async def test_what_a_feed_server_sends(
+    sqlite_db: Database, http_server: HTTPTestServer, case: str
+) -> None:
+    body, headers, new, problem = CASES[case]
+    http_server.route("/feed", Response(200, body, headers))
+    feed = add_feed(sqlite_db, url=http_server.url("/feed"))
+    outcome = await poll(sqlite_db, feed)
+    assert outcome.ok and outcome.stats.new == new
+    if problem:
+        assert any(problem in p for p in outcome.problems), outcome.problems
+    if "charset" in case:
+        assert items(sqlite_db)[0].title == "Café attaqué à Bagdad"
+    if case == "entity bomb":
+        assert len(items(sqlite_db)[0].summary) <= len(BOMB)
+
+
+async def test_an_article_link_to_the_metadata_service_is_not_fetched(
+    sqlite_db: Database, http_server: HTTPTestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = full_text_feed(http_server).replace(
+        http_server.url("/article").encode(), b"http://169.254.169.254/latest/meta-data/"
+    )
+    http_server.route("/feed", Response(200, body))
+    feed = add_feed(sqlite_db, url=http_server.url("/feed"), fetch_full_text=True)
+    with caplog.at_level(logging.INFO):
+        assert (await poll(sqlite_db, feed)).ok
+    (item,) = items(sqlite_db)
+    assert item.summary == "Rockets hit a base." and item.content == ""
+    assert "always refused" in caplog.text

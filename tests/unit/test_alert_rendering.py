@@ -7,9 +7,8 @@ import hashlib
 import hmac
 import json
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
-from typing import Any
 
 import lxml.html
 import pytest
@@ -18,79 +17,10 @@ from monitor.alerts.channels.presets import PRESETS
 from monitor.alerts.channels.webhook import encode_json, retry_after, sign
 from monitor.alerts.dispatcher import retry_delay
 from monitor.alerts.mime import build_message
-from monitor.alerts.payload import SCHEMA, incident_snapshot
 from monitor.alerts.render import render, subject, web_url
-from monitor.store.models import Incident, Item
+from tests.alerting import HOSTILE_TITLE, alert, digest
 
-HOSTILE = (
-    'Rockets hit base <script>alert("x")</script>\r\nBcc: victim@example.org\r\n'
-    "<img src=x onerror=alert(2)> @everyone"
-)
-NOW = datetime(2023, 12, 9, 10, 0, tzinfo=UTC)
-
-
-def incident(title: str = "Rocket attack on US Embassy, Baghdad (IQ)", **fields: Any) -> Incident:
-    values: dict[str, Any] = {
-        "id": 7,
-        "title": title,
-        "event_date": date(2023, 12, 9),
-        "country": "IQ",
-        "place": "Baghdad",
-        "target": "US Embassy",
-        "weapon": "rocket",
-        "munitions": 14,
-        "killed": 0,
-        "injured": None,
-        "perpetrator": "Kataib Hezbollah",
-        "relevant": True,
-        "watch": ["us-diplomatic-military"],
-        "severity": "high",
-        "revision": 1,
-        "sources_count": 2,
-        "outlets_count": 2,
-        "first_seen_at": NOW,
-        "last_updated_at": NOW,
-    }
-    return Incident(**(values | fields))
-
-
-def alert(kind: str = "new", source_title: str = "Rockets fired at embassy", **fields: Any) -> dict:
-    sources = [
-        (Item(feed_id=1, guid="a", title=source_title, link="https://news.example.org/a"), "Wire"),
-        (Item(feed_id=1, guid="b", title="Second report", link="javascript:alert(3)"), "Other"),
-    ]
-    return {
-        "schema": SCHEMA,
-        "kind": kind,
-        "subscription": "ops",
-        "idempotency_key": "ops:incident-7:r1",
-        "created_at": NOW.isoformat(),
-        "incident": incident_snapshot(incident(**fields), sources),
-        "changes": ["killed 0 -> 3"] if kind == "update" else [],
-    }
-
-
-def digest(incidents: list[dict], timezone: str = "UTC") -> dict:
-    for n, snap in enumerate(incidents):
-        snap["status"] = "new" if n else "updated"
-        snap["rule"] = "us-diplomatic-military"
-    return {
-        "schema": SCHEMA,
-        "kind": "digest",
-        "subscription": "ops",
-        "idempotency_key": "ops:digest:20231210T060000Z",
-        "created_at": NOW.isoformat(),
-        "period": {"start": None, "end": "2023-12-09T22:00:00+00:00", "timezone": timezone},
-        "counts": {"new": len(incidents) - 1, "updated": 1, "omitted": 0},
-        "groups": [
-            {
-                "rule": "us-diplomatic-military",
-                "severity": "high",
-                "incident_ids": [i["id"] for i in incidents],
-            }
-        ],
-        "incidents": incidents,
-    }
+HOSTILE = HOSTILE_TITLE + " @everyone"
 
 
 def hostile_payloads() -> list[dict]:

@@ -9,6 +9,7 @@ import pytest
 
 from monitor.config import PollingSettings
 from monitor.fetch import schedule
+from monitor.fetch.client import retry_after_seconds
 
 NOW = datetime(2024, 1, 10, 12, tzinfo=UTC)
 POLLING = PollingSettings.model_validate(
@@ -75,3 +76,10 @@ def test_retry_after_wins_when_longer_but_is_capped() -> None:
 
 def test_a_gone_feed_waits_the_full_ceiling() -> None:
     assert schedule.after_failure(POLLING, NOW, 1, gone=True) == NOW + timedelta(hours=4)
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    assert retry_after_seconds("120") == 120.0
+    assert retry_after_seconds("Wed, 10 Jan 2024 12:30:00 GMT", now=NOW) == 1800.0
+    assert retry_after_seconds("Wed, 10 Jan 2024 11:00:00 GMT", now=NOW) == 0.0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None

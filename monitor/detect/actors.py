@@ -1,0 +1,185 @@
+"""Who did it: the perpetrator, and whether the attack was claimed or is suspected.
+
+A claim of responsibility wins ("Al-Shabaab claimed the attack", "claimed by the Islamic
+Resistance in Iraq"), unless the item says nobody has claimed it. Next comes the attacker
+named as the subject of the attack ("Houthis fire ballistic missile", "US jets strike
+militias"): reported as fact, no status. Last, blame ("Washington blames Iran-backed
+militias", "fired from Houthi-controlled territory"): suspected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.detect.frames import Frame
+from monitor.detect.lexicon import Lexicon, Mention
+from monitor.detect.text import Document, Sentence
+
+_CONTROLLED = re.compile(r"^-(?:controlled|held|run)")
+_SOURCE = re.compile(
+    r"^[\w\s'’.-]{0,30}?\b(?:said|says|say|told|announced|confirmed|confirms|reported|"
+    r"stated|acknowledged|tweeted|wrote|added|spokes(?:man|woman|person)|statement)\b"
+)
+_CLAIM_SENTENCES = 16
+_LOCATIVE = re.compile(r"\b(?:in|inside|near|at|from|of|over|across)\s+(?:the\s+)?$")
+
+
+@dataclass(frozen=True)
+class Perpetrator:
+    """The attacker as reported, with ``status`` claimed, suspected or None (stated)."""
+
+    name: str
+    status: str | None
+    nation: str | None
+    text: str
+
+
+class ActorReader:
+    """Finds the perpetrator of the main attack."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def read(self, doc: Document, frames: list[Frame]) -> Perpetrator | None:
+        """The perpetrator of the attack reported by ``frames`` in ``doc``."""
+        sentences = [doc.headline, *doc.body()[:_CLAIM_SENTENCES]]
+        unclaimed = any(s.tagged("no_claim") for s in sentences)
+        if not unclaimed:
+            claimed = self._claim(sentences)
+            if claimed:
+                return claimed
+        agent = self._agent(frames)
+        if agent:
+            return agent
+        return self._blame(sentences)
+
+    def _claim(self, sentences: list[Sentence]) -> Perpetrator | None:
+        for sentence in sentences:
+            claims = sentence.tagged("claim")
+            if not claims or sentence.tagged("generic") or sentence.tagged("reference"):
+                continue
+            actor = _nearest(sentence, claims[0], self._actors(sentence))
+            if actor:
+                return self._perpetrator(actor, "claimed", sentence)
+        return None
+
+    def _agent(self, frames: list[Frame]) -> Perpetrator | None:
+        for frame in frames:
+            sentence = frame.sentence
+            agents = [
+                m
+                for m in frame.agents
+                if not _SOURCE.match(sentence.lower[m.end - sentence.start :])
+            ]
+            actors = [m for m in agents if m.has("actor")]
+            actors.sort(key=lambda m: self._generic(m))
+            if actors:
+                status = "suspected" if sentence.tagged("blame") else None
+                return self._perpetrator(actors[0], status, sentence)
+            nations = [
+                m
+                for m in agents
+                if m.has("nation") and not _premodifies_target(frame, m) and _attached(frame, m)
+            ]
+            if nations:
+                code = nations[0].get("nation").value  # type: ignore[union-attr]
+                name = self.lexicon.nation_names.get(code, code)
+                return Perpetrator(_title(name), None, code, nations[0].text)
+            forces = _forces(frame)
+            if forces:
+                name = self.lexicon.nation_names.get(forces, forces)
+                return Perpetrator(f"{_title(name)} forces", None, forces, sentence.text[:200])
+            controlled = self._controlled(sentence)
+            if controlled:
+                return self._perpetrator(controlled, "suspected", sentence)
+        return None
+
+    def _blame(self, sentences: list[Sentence]) -> Perpetrator | None:
+        for sentence in sentences:
+            if not sentence.tagged("blame") or sentence.tagged("generic"):
+                continue
+            actors = self._actors(sentence)
+            if actors:
+                return self._perpetrator(actors[0], "suspected", sentence)
+        for sentence in sentences:
+            controlled = self._controlled(sentence)
+            if controlled:
+                return self._perpetrator(controlled, "suspected", sentence)
+        return None
+
+    def _actors(self, sentence: Sentence) -> list[Mention]:
+        actors = sentence.tagged("actor")
+        return sorted(actors, key=self._generic)
+
+    def _controlled(self, sentence: Sentence) -> Mention | None:
+        for m in sentence.tagged("actor"):
+            if _CONTROLLED.match(sentence.lower[m.end - sentence.start :]):
+                return m
+        return None
+
+    def _generic(self, mention: Mention) -> bool:
+        tag = mention.get("actor")
+        actor = self.lexicon.actors.get(tag.value) if tag else None
+        return bool(actor and actor.generic)
+
+    def _perpetrator(self, mention: Mention, status: str | None, sentence: Sentence) -> Perpetrator:
+        tag = mention.get("actor")
+        assert tag is not None
+        actor = self.lexicon.actors[tag.value]
+        name = _title(mention.text) if actor.generic else actor.name
+        return Perpetrator(name, status, actor.nation, sentence.text[:200])
+
+
+def _nearest(sentence: Sentence, cue: Mention, actors: list[Mention]) -> Mention | None:
+    """The actor closest before a claim cue ("X claimed"), else the first after it."""
+    before = [a for a in actors if a.end <= cue.start]
+    if before:
+        return min(before, key=lambda a: cue.start - a.end)
+    after = [a for a in actors if a.start >= cue.end]
+    return after[0] if after else None
+
+
+def _forces(frame: Frame) -> str | None:
+    """ "U.S. forces carried out airstrikes": a nation's forces as the subject."""
+    sentence = frame.sentence
+    first = frame.anchors[0].start if frame.anchors else sentence.end
+    for m in frame.main:
+        tag = m.get("target")
+        if m.start >= first or not tag or tag.value not in ("military", "police"):
+            continue
+        for n in frame.agents:
+            gap = sentence.lower[n.end - sentence.start : m.start - sentence.start]
+            if n.has("nation") and 0 <= m.start - n.end <= 12 and "," not in gap:
+                return n.get("nation").value  # type: ignore[union-attr]
+    return None
+
+
+def _attached(frame: Frame, mention: Mention) -> bool:
+    """A nation acting: right before the attack ("Israeli airstrike", "U.S. strikes")."""
+    sentence = frame.sentence
+    before = sentence.lower[
+        max(0, mention.start - sentence.start - 12) : mention.start - sentence.start
+    ]
+    if _LOCATIVE.search(before):
+        return False
+    for anchor in frame.anchors:
+        gap = sentence.lower[mention.end - sentence.start : anchor.start - sentence.start]
+        if 0 <= anchor.start - mention.end <= 25 and "," not in gap:
+            return True
+    return False
+
+
+def _premodifies_target(frame: Frame, mention: Mention) -> bool:
+    return any(
+        0 <= t.start - mention.end <= 25
+        and ","
+        not in frame.sentence.lower[
+            mention.end - frame.sentence.start : t.start - frame.sentence.start
+        ]
+        for t in frame.targets
+    )
+
+
+def _title(text: str) -> str:
+    return text if any(c.isupper() for c in text) else text[:1].upper() + text[1:]

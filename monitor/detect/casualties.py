@@ -1,0 +1,359 @@
+"""Casualty figures in one sentence: how many killed, how many injured.
+
+Conventions (documented in the README):
+- a figure is the sum of the groups a sentence lists: "killing one British and two
+  American personnel" is 3, "four policemen and two civilians were killed" is 6;
+- attackers never count: "16 dead: six guards, six attackers and four civilians" is 10;
+- a part already counted does not add up: "six people, two of them embassy staff" is 6;
+- "no casualties", "nobody was hurt", "no injuries" give 0 (and, with no death reported
+  anywhere, killed is 0 too: nobody hurt means nobody killed);
+- vague counts give no figure: "dozens wounded" leaves injured unknown; "at least 80" and
+  "more than 70" are lower bounds and count as 80 and 70.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from monitor.detect.lexicon import Mention
+from monitor.detect.text import Sentence
+
+_STOP = re.compile(
+    r"[;!?()\[\]]|\s[—–]\s|\s(?:in|at(?! least| most)|when|after|near|on|during|as|while|"
+    r"with|from|by|inside|outside|since|but|because|according|before|following|amid|en|"
+    r"dans|lors|durante|podczas|bei|في)\s"
+)
+_LEFT_STOP = re.compile(
+    r"[;!?()\[\]:]|\s[—–]\s|\s(?:when|while|after|before|because|but|since|although|"
+    r"whereas|following|said|says|told|cuando|quand|lorsque|quando|als|wenn|عندما)\s"
+)
+_RIGHT_SKIP = re.compile(
+    r"^\s*(?::|rose to|climbed to|reached|stood at|now stands at|has risen to|had risen to|"
+    r"included|include|includes|were|are|was|is|of|to|avec lui|avec elle|con él|de|d')\s*"
+)
+_ACTIVE = frozenset(
+    {
+        "killing",
+        "kills",
+        "kill",
+        "wounding",
+        "wounds",
+        "injuring",
+        "injures",
+        "hurting",
+        "leaving",
+        "left",
+        "tuant",
+        "blessant",
+        "claiming",
+    }
+)
+_UNITS = re.compile(
+    r"^\s*(?:mm|km|kilometers?|kilometres?|miles?|meters?|metres?|feet|foot|yards?|percent|%|"
+    r"years?|months?|days?|hours?|minutes?|a\.m|p\.m|am\b|pm\b|gmt|rockets?|missiles?|drones?|"
+    r"mortars?|shells?|rounds?|bombs?|kilograms?|kg|pounds?|times|attacks?|cars?|vehicles?|"
+    r"o'clock|-year-old|year-old)(?![a-z])"
+)
+_ONLY_MATERIAL = re.compile(
+    r"(?:only|solely|just|somente|solo|seulement|uniquement)\s+(?:\w+\s+)?"
+    r"(?:material|property|prejuízos materiais|daños materiales|dégâts matériels)"
+    r"|material damage only|damage only"
+)
+_UNHURT = re.compile(r"\b(?:unhurt|unharmed|unscathed|escaped injury|escaped unharmed)\b")
+_ZERO_WORDS = (
+    "no one",
+    "nobody",
+    "no",
+    "none",
+    "without",
+    "neither",
+    "zero",
+    "sin",
+    "sans",
+    "sem",
+    "ohne",
+    "bez",
+    "دون",
+    "لا",
+)
+_ZERO_WINDOW = 6
+_PARENTHETICAL = re.compile(r"\s[–—-]\s[^–—]*?\s[–—-]\s|\([^()]*\)")
+_DATE_NUMBER = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$")
+#: "a civilian worker whose nationality...": a description, not a count.
+_RELATIVE = re.compile(r"\b(?:whose|who|which|that)\b")
+
+
+@dataclass
+class Count:
+    """One casualty construction: the victims counted, attackers set apart."""
+
+    kind: str  # "killed", "injured" or "both"
+    victims: int | None = None
+    attackers: int = 0
+    total: int | None = None
+    text: str = ""
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class SentenceFigures:
+    """Every casualty construction of one sentence."""
+
+    counts: list[Count] = field(default_factory=list)
+
+    def figure(self, kind: str) -> int | None:
+        """Sum of the positive counts of ``kind`` (or 0 when only zeros are said)."""
+        values = [
+            c.victims for c in self.counts if c.kind in (kind, "both") and c.victims is not None
+        ]
+        positive = [v for v in values if v > 0]
+        if positive:
+            return sum(positive)
+        return 0 if values else None
+
+
+@dataclass(frozen=True)
+class _Words:
+    numbers: dict[str, int]
+    articles: frozenset[str]
+    approximate: tuple[str, ...]
+    qualifiers: tuple[str, ...]
+    separators: re.Pattern[str]
+    conjunction: re.Pattern[str]
+    subsets_after: tuple[str, ...]
+    subsets_before: tuple[str, ...]
+    attackers: frozenset[str]
+    persons: frozenset[str]
+    number_re: re.Pattern[str]
+
+
+@cache
+def _words() -> _Words:
+    path = resources.files("monitor.detect") / "data" / "numbers.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    numbers = {w: int(n) for n, ws in data["numbers"].items() for w in ws}
+    articles = data["articles"]["words"]
+    words = sorted([*numbers, *articles], key=len, reverse=True)
+    number_re = re.compile(
+        r"(?<![\w-])(?:\d[\d,]*\d|\d|" + "|".join(map(re.escape, words)) + r")(?![\w])"
+    )
+    conj = "|".join(re.escape(w) for w in data["conjunctions"]["words"])
+    return _Words(
+        numbers=numbers,
+        articles=frozenset(articles),
+        approximate=tuple(data["approximate"]["words"]),
+        qualifiers=tuple(sorted(data["qualifiers"]["words"], key=len, reverse=True)),
+        separators=re.compile(rf",\s|\s(?:{conj})\s"),
+        conjunction=re.compile(rf"\s(?:{conj})\s"),
+        subsets_after=tuple(data["subsets"]["after"]),
+        subsets_before=tuple(data["subsets"]["before"]),
+        attackers=frozenset(data["attackers"]["words"]),
+        persons=frozenset(data["persons"]["words"]),
+        number_re=number_re,
+    )
+
+
+def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) -> SentenceFigures:
+    """The casualty constructions of ``sentence``, skipping background clauses."""
+    figures = SentenceFigures()
+    spans = background or []
+    keywords = [
+        m
+        for m in sentence.mentions
+        if (m.has("killed") or m.has("injured") or m.has("casualties"))
+        and not any(a <= m.start < b for a, b in spans)
+    ]
+    used: list[tuple[int, int]] = []
+    for n, mention in enumerate(keywords):
+        previous_end = keywords[n - 1].end if n else sentence.start
+        following = keywords[n + 1].start if n + 1 < len(keywords) else sentence.end
+        count = _construction(sentence, mention, previous_end, following)
+        if count is None or any(_overlaps(s, used) for s in count.spans):
+            continue
+        used.extend(count.spans)
+        figures.counts.append(_detailed(sentence, mention, count))
+    lower = sentence.lower
+    if _ONLY_MATERIAL.search(lower) or _UNHURT.search(lower):
+        figures.counts.append(Count("both", 0, text="no casualties (only material damage)"))
+    return figures
+
+
+def _detailed(sentence: Sentence, mention: Mention, count: Count) -> Count:
+    """'Sixteen people were killed in the bombing: six soldiers, six militants and four
+    bystanders' -- the list after the colon says who, so attackers can be set apart."""
+    rest = sentence.lower[mention.end - sentence.start :]
+    colon = rest.find(": ")
+    if colon == -1 or count.total is None:
+        return count
+    offset = mention.end - sentence.start + colon + 2
+    listed = _enumeration(sentence.lower[offset:], offset, count.kind, leftward=False)
+    if listed is None or listed.total != count.total:
+        return count
+    listed.text = count.text
+    return listed
+
+
+def _overlaps(span: tuple[int, int], used: list[tuple[int, int]]) -> bool:
+    return any(span[0] < b and a < span[1] for a, b in used)
+
+
+def _kind(mention: Mention) -> str:
+    if mention.has("casualties"):
+        return "both"
+    return "killed" if mention.has("killed") else "injured"
+
+
+def _construction(
+    sentence: Sentence, mention: Mention, left_floor: int, right_ceiling: int
+) -> Count | None:
+    base = sentence.start
+    # Blank out parentheticals ("three Americans – a service member and two contractors –")
+    # keeping offsets, so that they neither split nor add to the list.
+    lower = _PARENTHETICAL.sub(lambda m: " " * len(m.group()), sentence.lower)
+    kind = _kind(mention)
+    left_start = max(left_floor, base) - base
+    left = lower[left_start : mention.start - base]
+    near = _left_window(left)
+    zero = _zero_before(near)
+    if zero:
+        return Count(kind, 0, text=f"{zero} … {mention.text}")
+    right_start = mention.end - base
+    right = lower[right_start : right_ceiling - base]
+    if stop := _STOP.search(right):
+        right = right[: stop.start()]
+    skipped = _RIGHT_SKIP.match(right)
+    offset = right_start + (skipped.end() if skipped else 0)
+    right = right[skipped.end() :] if skipped else right
+    lead = _strip_qualifiers(right.strip())
+    if lead.startswith(_words().approximate):
+        return None  # "wounded dozens": a figure nobody can add up
+    if _starts_with_number(lead):
+        count = _enumeration(right, offset, kind, leftward=False)
+    elif mention.text.lower() in _ACTIVE:
+        count = None
+    else:
+        count = _enumeration(near, mention.start - base - len(near), kind, leftward=True)
+    if count is not None:
+        count.text = f"{near.strip()} [{mention.text}] {right.strip()}"[:160]
+    return count
+
+
+def _zero_before(left: str) -> str | None:
+    joined = " " + " ".join(left.split()[-_ZERO_WINDOW:]) + " "
+    return next((w for w in _ZERO_WORDS if f" {w} " in joined), None)
+
+
+def _left_window(left: str) -> str:
+    parts = _LEFT_STOP.split(left)
+    return parts[-1] if parts else left
+
+
+def _starts_with_number(text: str) -> bool:
+    words = _words()
+    match = words.number_re.match(text)
+    if not match:
+        return False
+    token = match.group()
+    return token[0].isdigit() or token in words.numbers or _person_follows(text[match.end() :])
+
+
+def _strip_qualifiers(text: str) -> str:
+    for qualifier in _words().qualifiers:
+        if text.startswith(qualifier + " "):
+            return text[len(qualifier) + 1 :]
+    return text
+
+
+def _enumeration(window: str, offset: int, kind: str, *, leftward: bool) -> Count | None:
+    """Add up the groups listed in ``window`` (which starts at sentence offset ``offset``)."""
+    words = _words()
+    items = _items(window)
+    if not words.conjunction.search(window):
+        # No "and": commas mark an apposition ("one individual, a contractor, died").
+        numbered = [i for i in items if _item_value(i[1], leftward=leftward) is not None]
+        items = ([numbered[-1]] if leftward else [numbered[0]]) if numbered else []
+    elif leftward:
+        items = _nearest_run(items)
+    count = Count(kind, 0)
+    found = False
+    for start, item in items:
+        value = _item_value(item, leftward=leftward)
+        if value is None:
+            if leftward and found:
+                break
+            continue
+        number, is_attacker, (a, b) = value
+        found = True
+        count.spans.append((offset + start + a, offset + start + b))
+        if is_attacker:
+            count.attackers += number
+        else:
+            count.victims = (count.victims or 0) + number
+    if not found:
+        return None
+    count.total = (count.victims or 0) + count.attackers
+    return count
+
+
+def _items(window: str) -> list[tuple[int, str]]:
+    items, start = [], 0
+    for match in _words().separators.finditer(window):
+        items.append((start, window[start : match.start()]))
+        start = match.end()
+    items.append((start, window[start:]))
+    return [(s, i) for s, i in items if i.strip()]
+
+
+def _nearest_run(items: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The items nearest the keyword that carry numbers (reading leftwards)."""
+    run: list[tuple[int, str]] = []
+    for item in reversed(items):
+        has_number = _item_value(item[1], leftward=True) is not None
+        if not has_number and run:
+            break
+        if has_number:
+            run.append(item)
+    return list(reversed(run))
+
+
+def _item_value(item: str, *, leftward: bool = False) -> tuple[int, bool, tuple[int, int]] | None:
+    """The count an item gives: (number, is it attackers, span of the number)."""
+    words = _words()
+    if item.strip().startswith(words.subsets_before):
+        return None
+    matches = list(words.number_re.finditer(item))
+    for match in reversed(matches) if leftward else matches:
+        token = match.group()
+        rest = item[match.end() :]
+        if _UNITS.match(rest) or rest.lstrip().startswith(words.subsets_after):
+            continue
+        if _DATE_NUMBER.search(item[: match.start()]):
+            continue  # "December 31", not a count
+        if token in words.articles and (not _person_follows(rest) or _RELATIVE.search(rest)):
+            continue
+        number = _number(token)
+        if number is None:
+            continue
+        head = rest.split()[:4]
+        attacker = any(w.strip(",.") in words.attackers for w in head)
+        return number, attacker, (match.start(), match.end())
+    return None
+
+
+def _person_follows(rest: str) -> bool:
+    persons = _words().persons
+    return any(w.strip(",.\"'") in persons for w in rest.split()[:4])
+
+
+def _number(token: str) -> int | None:
+    if token[0].isdigit():
+        digits = token.replace(",", "")
+        return int(digits) if digits.isdigit() and len(digits) <= 6 else None
+    words = _words()
+    if token in words.articles:
+        return 1
+    return words.numbers.get(token)

@@ -1,0 +1,148 @@
+"""Where the attack happened: country (ISO alpha-2), a readable place, a stable site key.
+
+A known site decides (Ain al-Asad is in Iraq). At sea there is no country ("in the Red
+Sea"). Otherwise the first place the attack's sentences name outside background clauses,
+cities and provinces before countries; nationality words never decide the country (an
+"Iraqi militia" attacking a base in Syria is an attack in Syria).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.detect.frames import Frame
+from monitor.detect.lexicon import Lexicon, Mention, Site
+from monitor.detect.targets import Target
+
+_LOCATIVE = re.compile(
+    r"\b(?:in|inside|near|across|throughout|of|at|en|dans|à|au|no|na|em|w|im|in der|في)\s+"
+    r"(?:the\s+|la\s+|le\s+|el\s+)?(?:(?:north|south|east|west|northern|southern|eastern|"
+    r"western|central|northeastern|northwestern|southeastern|southwestern|north-eastern|"
+    r"north-western|south-eastern|south-western)\s+)?$|,\s*$"
+)
+_DATELINE = re.compile(
+    r"^([A-Z][A-Za-z'’ -]{2,30})(?:,\s*[A-Z][a-z]+)?\s*(?:\([^)]*\))?\s*[—–:-]{1,2}\s"
+)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Country, readable place and site key of an attack."""
+
+    country: str | None = None
+    place: str | None = None
+    site: str | None = None
+    sea: str | None = None
+    how: str = ""
+
+
+class PlaceReader:
+    """Locates an attack from its frames and target."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def locate(self, frames: list[Frame], target: Target | None) -> Location:
+        """The location of the attack told by ``frames``."""
+        places = self._places(frames)
+        sea = self._sea(frames)
+        city = next((m for m in places if not _is_country(m)), None)
+        country_mention = city or next(iter(places), None)
+        site_key = target.site_key if target else None
+        if target and target.site:
+            country = target.site.country
+            place = _join(
+                _display(city) if city and _country_of(city) == country else None, target.text
+            )
+            return Location(country, place, site_key, None, f"known site {target.site.name}")
+        if sea:
+            place = sea.name
+            return Location(None, place, site_key, sea.name, f"at sea ({sea.name})")
+        if country_mention is None:
+            dateline = self._dateline(frames)
+            if dateline is None:
+                return Location(site=site_key, place=_facility(target), how="no place named")
+            country_mention = dateline
+        country = _country_of(country_mention)
+        place = _join(_display(country_mention), _facility(target))
+        if (
+            site_key is None
+            and target
+            and target.type == "diplomatic"
+            and target.nationality
+            and city
+        ):
+            site_key = f"{target.nationality.lower()} embassy {city.text.lower()}"
+        return Location(country, place, site_key, None, f"place named: {country_mention.text}")
+
+    def _places(self, frames: list[Frame]) -> list[Mention]:
+        found = []
+        for frame in frames:
+            sentence = frame.sentence
+            for m in frame.main:
+                if not m.has("place") or m.has("actor") or _demonym_only(m):
+                    continue
+                if _is_country(m) and not _locative(
+                    sentence.lower, m.start - sentence.start, m.end - sentence.start
+                ):
+                    continue
+                found.append(m)
+        return found
+
+    def _sea(self, frames: list[Frame]) -> Site | None:
+        for frame in frames:
+            for m in frame.main:
+                tag = m.get("site")
+                site = self.lexicon.sites.get(tag.value) if tag else None
+                if site and site.sea:
+                    return site
+        return None
+
+    def _dateline(self, frames: list[Frame]) -> Mention | None:
+        for frame in frames:
+            match = _DATELINE.match(frame.sentence.text)
+            if not match:
+                continue
+            end = frame.sentence.start + match.end(1)
+            for m in frame.sentence.mentions:
+                if m.end <= end and m.has("place"):
+                    return m
+        return None
+
+
+def _locative(text: str, start: int, end: int) -> bool:
+    """A country name used as a place: "in Iraq", "Iraq's Anbar province", "Syria: ..."."""
+    before, after = text[max(0, start - 25) : start], text[end : end + 3]
+    return bool(_LOCATIVE.search(before)) or after.startswith(("'s", "’s", ":"))
+
+
+def _is_country(mention: Mention) -> bool:
+    return any(t.kind == "place" and t.detail == "country" for t in mention.tags)
+
+
+def _demonym_only(mention: Mention) -> bool:
+    return not any(t.kind == "place" for t in mention.tags)
+
+
+def _country_of(mention: Mention) -> str | None:
+    tag = mention.get("place")
+    return tag.value if tag else None
+
+
+def _display(mention: Mention | None) -> str | None:
+    if mention is None:
+        return None
+    text = mention.text
+    return text if any(c.isupper() for c in text) else text.title()
+
+
+def _facility(target: Target | None) -> str | None:
+    if target is None or not target.facility:
+        return None
+    return target.text
+
+
+def _join(*parts: str | None) -> str | None:
+    kept = [p for p in parts if p]
+    return ", ".join(dict.fromkeys(kept)) if kept else None

@@ -1,0 +1,389 @@
+"""What was attacked, and whose it was: target, target type and target nationality.
+
+Direction comes from word order. A target after the attack word is what was hit ("rockets
+hit a base", "an attack on the embassy"); one before it is hit only in the passive ("the
+base came under attack", "embassy torched"); people before an active attack word are the
+attackers ("US jets strike militia headquarters": the militia is the target, the US the
+perpetrator). Nationality, strongest first: who the place hosts ("a Syrian base housing US
+troops"), a known site's hosts (Ain al-Asad hosts US forces), a nationality word before
+the target ("the Turkish base", "U.S. Navy destroyer"), after it ("embajada rusa"), a USS
+ship, "US troops are stationed at..." and, last, the victims ("killing two Americans").
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from monitor.detect.frames import Frame
+from monitor.detect.lexicon import Lexicon, Mention, Site
+from monitor.detect.text import Sentence
+
+_AFFILIATION = re.compile(
+    r"^-(?:backed|aligned|linked|allied|affiliated|supported|sponsored|armed|based|controlled|"
+    r"held|run|made|born|funded|trained)"
+)
+_PREMOD_STOP = re.compile(
+    r"[,.;:!?()\"“”]|\b(?:in|at|near|from|by|with|to|on|against|after|before|during|"
+    r"alongside|for|as|about|around|under|over|into|onto|off|than|of|said|says|which|that|"
+    r"who|was|were|is|are|has|have|had|when|while|where|since|until|killed|wounded|"
+    r"attacked|hit|struck|fired|launched)\b"
+)
+_CLAUSE_GAP = re.compile(r"[;:()]|,\s+(?:as|while|when|but|and|which|who|after|amid|as)\b|\s[—–]\s")
+_CHAIN = re.compile(r"^\s*(?:and|&|-|/|–)\s*$")
+_SOURCE = re.compile(
+    r"^[\w\s'’-]{0,25}?\b(?:said|says|say|told|announced|confirmed|reported|stated|"
+    r"acknowledged|tweeted|wrote|added|spokes(?:man|woman|person))\b"
+)
+_POSTMOD_GAP = re.compile(r"^\s*(?:of the|of|de la|de los|de las|del|de|des|du|d'|da|do|der)?\s*$")
+_SHIP = re.compile(r"\buss\s+(?:the\s+)?([a-z][a-z'\-]+)")
+_PASSIVE_AFTER = re.compile(r"^\s*(?:by|in|after|at|on|near|as|amid|with|,|;|:|$)")
+_NEGATED = re.compile(r"(?:\bnon-|\bnot\s+|\bno\s+)$")
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+#: How much less a target counts for each sentence after the first that reports the attack.
+_LATER = 0.6
+
+
+@dataclass(frozen=True)
+class Target:
+    """The attacked party as read from one mention."""
+
+    text: str
+    type: str | None
+    nationality: str | None
+    site: Site | None = None
+    site_key: str | None = None
+    facility: bool = False
+    score: float = 0.0
+    how: str = ""
+    start: int = 0
+
+
+class TargetReader:
+    """Finds the target of an attack in its frames."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def best(self, frames: list[Frame]) -> Target | None:
+        """The most likely target over ``frames`` (earlier frames weigh more)."""
+        candidates: list[Target] = []
+        for position, frame in enumerate(frames):
+            for target in self.candidates(frame):
+                candidates.append(replace(target, score=target.score - _LATER * position))
+        if not candidates:
+            return None
+        best = max(candidates, key=lambda t: t.score)
+        if best.nationality is None:
+            nation = _victim_nation(frames, self.lexicon)
+            if nation:
+                best = replace(best, nationality=nation, how="the victims' nationality")
+        return best
+
+    def candidates(self, frame: Frame) -> list[Target]:
+        """Every target the frame's main clause names, scored."""
+        found = [self._read(frame, m) for m in frame.targets]
+        found.extend(self._ships(frame))
+        return [t for t in found if t is not None]
+
+    # --- one mention -------------------------------------------------------------------
+
+    def _read(self, frame: Frame, mention: Mention) -> Target | None:
+        sentence = frame.sentence
+        site = self._site(mention)
+        tag = mention.get("target")
+        target_type = site.type if site else (tag.value if tag else None)
+        facility = bool(site) or (tag is not None and tag.detail == "places")
+        role = _role(frame, mention)
+        if role == "source" or (role == "agent" and not facility):
+            return None
+        nation, how = self._nationality(frame, mention, site, target_type)
+        if (
+            nation
+            and how.startswith("hosts")
+            and target_type in (None, "transport", "civilian", "unknown")
+        ):
+            target_type = "military"
+        if target_type == "contractor" and nation and how.startswith("hosts"):
+            target_type = "military"
+        score = {"patient": 1.0, "victim": 0.6, "neutral": 0.0, "agent": -1.0}[role]
+        score += 0.3 * facility + 0.4 * bool(nation) + 0.3 * bool(site)
+        score += 0.02 * self.lexicon.target_ranks.get(target_type or "", 0)
+        text = self._text(sentence, mention, site)
+        return Target(
+            text=text,
+            type=target_type,
+            nationality=nation,
+            site=site,
+            site_key=site.key if site else None,
+            facility=facility,
+            score=score,
+            how=how,
+            start=mention.start,
+        )
+
+    def _site(self, mention: Mention) -> Site | None:
+        tag = mention.get("site")
+        site = self.lexicon.sites.get(tag.value) if tag else None
+        return site if site and not site.sea else None
+
+    def _ships(self, frame: Frame) -> list[Target]:
+        sentence = frame.sentence
+        ships = []
+        for match in _SHIP.finditer(sentence.lower):
+            start = sentence.start + match.start()
+            if sentence.text[match.start() : match.start() + 3] != "USS" or frame.in_background(
+                start
+            ):
+                continue
+            name = match.group(1)
+            ships.append(
+                Target(
+                    text=f"USS {name.title()}",
+                    type="military",
+                    nationality="US",
+                    site_key=f"uss {name}",
+                    facility=True,
+                    score=1.3,
+                    how="a USS ship",
+                    start=start,
+                )
+            )
+        return ships
+
+    def _text(self, sentence: Sentence, mention: Mention, site: Site | None) -> str:
+        if site:
+            return site.name
+        start = mention.start
+        for m in reversed(sentence.mentions):
+            if m.end <= mention.start and mention.start - m.end <= 25 and m.has("nation"):
+                between = sentence.lower[m.end - sentence.start : mention.start - sentence.start]
+                if not _PREMOD_STOP.search(between):
+                    start = m.start
+                break
+        return sentence.text[start - sentence.start : mention.end - sentence.start]
+
+    # --- nationality -------------------------------------------------------------------
+
+    def _nationality(
+        self, frame: Frame, mention: Mention, site: Site | None, target_type: str | None
+    ) -> tuple[str | None, str]:
+        sentence = frame.sentence
+        tag = mention.get("target")
+        facility = bool(site) or (tag is not None and tag.detail == "places")
+        own = mention.get("nation")
+        if site and site.hosts:
+            return site.hosts, f"hosts (known site {site.name})"
+        hosted = _hosting(sentence, mention)
+        if hosted:
+            return hosted, "hosts (a clause after the target)"
+        if own:
+            return own.value, "named in the target"
+        if _ARABIC.match(mention.text):
+            after = _postmodifier(sentence, mention)
+            if after:
+                return after, "a nationality word after the target"
+        before = _premodifier(sentence, mention, target_type)
+        if before:
+            victims = _victim_nation([frame], self.lexicon) if facility else None
+            if victims and victims != before:
+                # "Three Americans killed as Al-Shabaab attacks Kenyan base"
+                return victims, "the victims' nationality (the place is another nation's)"
+            return before, "a nationality word before the target"
+        after = _postmodifier(sentence, mention)
+        if after:
+            return after, "a nationality word after the target"
+        stationed = _stationed(sentence)
+        if stationed and facility:
+            return stationed, "hosts (forces stationed there)"
+        return None, ""
+
+
+def _nation_code(sentence: Sentence, mention: Mention, *, ownership: bool) -> str | None:
+    """The nation a mention names, unless it is an affiliation ('Iran-backed') or negated."""
+    tags = mention.all("nation")
+    if not tags:
+        return None
+    rest = sentence.lower[mention.end - sentence.start :]
+    before = sentence.lower[: mention.start - sentence.start]
+    if _AFFILIATION.match(rest) or _NEGATED.search(before):
+        return None
+    demonym = next((t for t in tags if t.detail == "demonyms"), None)
+    if demonym:
+        return demonym.value
+    name = tags[0]
+    if mention.text.isupper() or "." in mention.text:  # "US base", "U.S. troops", "UK forces"
+        return name.value
+    if ownership and rest.startswith(("'s", "’s")):
+        return name.value
+    return None
+
+
+def _premodifier(sentence: Sentence, mention: Mention, target_type: str | None) -> str | None:
+    """The nation named just before the target; of a chain ("U.S. and Nigerien"), the first."""
+    found = None
+    edge = mention.start
+    for m in reversed(sentence.mentions):
+        if m.end > edge:
+            continue
+        if edge - m.end > 30:
+            break
+        between = sentence.lower[m.end - sentence.start : edge - sentence.start]
+        if found is not None and not _CHAIN.match(between):
+            break
+        if found is None and (_PREMOD_STOP.search(between) or m.has("attack") or m.has("strike")):
+            break
+        if not m.has("nation"):
+            if found is not None:
+                break
+            continue
+        code = _nation_code(sentence, m, ownership=target_type == "diplomatic")
+        if code is None:
+            break
+        found, edge = code, m.start
+    return found
+
+
+def _postmodifier(sentence: Sentence, mention: Mention) -> str | None:
+    for m in sentence.mentions:
+        if m.start < mention.end:
+            continue
+        if m.start - mention.end > 25:
+            return None
+        between = sentence.lower[mention.end - sentence.start : m.start - sentence.start]
+        if m.has("nation") and _POSTMOD_GAP.match(between):
+            return _nation_code(sentence, m, ownership=True)
+        return None
+    return None
+
+
+def _hosting(sentence: Sentence, mention: Mention) -> str | None:
+    later = [m for m in sentence.mentions if m.start >= mention.end]
+    for n, m in enumerate(later):
+        if m.start - mention.end > 60:
+            return None
+        if m.has("attack") or m.has("killed") or m.has("injured"):
+            return None
+        if not m.has("hosting"):
+            continue
+        for nation in later[n + 1 : n + 4]:
+            if nation.start - m.end > 40:
+                break
+            code = _nation_code(sentence, nation, ownership=True)
+            if code:
+                return code
+        return None
+    return None
+
+
+def _stationed(sentence: Sentence) -> str | None:
+    """'U.S. troops are stationed at a military base...': the forces a place hosts."""
+    mentions = sentence.mentions
+    for n, m in enumerate(mentions):
+        if not m.has("stationed"):
+            continue
+        for prior in reversed(mentions[max(0, n - 3) : n]):
+            if m.start - prior.end > 30:
+                break
+            code = _nation_code(sentence, prior, ownership=False)
+            if code:
+                return code
+    return None
+
+
+def _role(frame: Frame, mention: Mention) -> str:
+    """patient (attacked), victim, agent (attacker), source (who speaks) or neutral."""
+    sentence = frame.sentence
+    rest = sentence.lower[mention.end - sentence.start :]
+    if _SOURCE.match(rest):
+        return "source"
+    anchors = frame.anchors or [m for m in frame.main if m.has("strike")]
+    if any(_same_clause_after(sentence, a, mention) for a in anchors):
+        return "patient"
+    tag = mention.get("target")
+    if tag and tag.detail == "people" and _followed_by_casualty(frame, mention):
+        return "victim"
+    later = [a for a in anchors if a.start >= mention.end]
+    if not later:
+        return "neutral"
+    anchor = later[0]
+    between = [m for m in frame.main if mention.end <= m.start < anchor.start]
+    if any(m.has("passive") for m in between) or _participle(sentence, anchor):
+        return "patient"
+    if any(m.has("strike") and _participle(sentence, m) for m in between):
+        return "patient"
+    facility = mention.has("site") or (tag is not None and tag.detail == "places")
+    if facility:
+        # "Camp Taji attack", "embassy bombing": a place before the attack noun was hit.
+        return "patient" if anchor.start - mention.end <= 20 else "neutral"
+    return "agent"
+
+
+def _same_clause_after(sentence: Sentence, anchor: Mention, mention: Mention) -> bool:
+    if not (anchor.end <= mention.start and mention.start - anchor.end <= 90):
+        return False
+    gap = sentence.lower[anchor.end - sentence.start : mention.start - sentence.start]
+    return not _CLAUSE_GAP.search(gap)
+
+
+def _participle(sentence: Sentence, mention: Mention) -> bool:
+    word = mention.text.lower().split()[-1]
+    if not (word.endswith("ed") or word in ("hit", "struck", "shot", "set", "targeted")):
+        return False
+    rest = sentence.lower[mention.end - sentence.start :]
+    return bool(_PASSIVE_AFTER.match(rest))
+
+
+def _followed_by_casualty(frame: Frame, mention: Mention) -> bool:
+    return any(
+        0 <= m.start - mention.end <= 40 and (m.has("killed") or m.has("injured"))
+        for m in frame.main
+    )
+
+
+def _victim_nation(frames: list[Frame], lexicon: Lexicon) -> str | None:
+    """The nationality most of the victims share, from 'killing two Americans' and the like."""
+    counts: Counter[str] = Counter()
+    for frame in frames:
+        sentence = frame.sentence
+        casualties = [m for m in frame.main if m.has("killed") or m.has("injured")]
+        if not casualties:
+            continue
+        for m in frame.main:
+            if not m.has("nation") or not any(abs(m.start - c.start) <= 60 for c in casualties):
+                continue
+            code = _nation_code(sentence, m, ownership=False)
+            if code:
+                counts[code] += _count_before(sentence, m)
+    if not counts:
+        return None
+    return counts.most_common(1)[0][0]
+
+
+_NUMBER_BEFORE = re.compile(r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|an)\s+$")
+_SMALL = {
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+
+
+def _count_before(sentence: Sentence, mention: Mention) -> int:
+    before = sentence.lower[
+        max(0, mention.start - sentence.start - 12) : mention.start - sentence.start
+    ]
+    match = _NUMBER_BEFORE.search(before)
+    if not match:
+        return 1
+    word = match.group(1)
+    return int(word) if word.isdigit() else _SMALL.get(word, 1)

@@ -1,0 +1,224 @@
+"""An item's text as detection reads it: cleaned lines, sentences and lexicon mentions.
+
+The text is lower-cased once and scanned once by the lexicon automaton; every sentence then
+holds the mentions that fall inside it. Page clutter (share buttons, "read more", section
+labels) and a body line repeating the headline are dropped; photo captions are kept but
+flagged, because they describe pictures, not necessarily the reported event.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from monitor.detect.lexicon import Lexicon, Mention
+
+_BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*\s+")
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_DUPLICATE_RATIO = 90
+_ABBREVIATIONS = frozenset(
+    [
+        "u.s",
+        "u.n",
+        "u.k",
+        "u.s.a",
+        "gen",
+        "col",
+        "lt",
+        "capt",
+        "sgt",
+        "cmdr",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "no",
+        "vs",
+        "etc",
+        "inc",
+        "co",
+        "corp",
+        "jr",
+        "sr",
+        "rep",
+        "sen",
+        "gov",
+        "adm",
+        "maj",
+        "brig",
+        "pvt",
+        "spc",
+        "cpl",
+        "ft",
+        "mt",
+        "a.m",
+        "p.m",
+        "d.c",
+        "va",
+        "calif",
+        "fla",
+        "mass",
+        "hon",
+        "prof",
+        "rev",
+        "ave",
+        "approx",
+        "dept",
+        "est",
+        "fig",
+        "lt.col",
+        "e.g",
+        "i.e",
+    ]
+)
+_CLUTTER = re.compile(
+    r"^(?:share|comment|comments|subscribe|read more|related|follow|sign up|newsletter|log in|"
+    r"advertisement|click here|leave a|print|e-mail|view larger map|video|photo|image|watch|"
+    r"tags?:|source:|more|next|previous|top stories|most read|home|local|world|news|security|"
+    r"defense|defence|us news|all news|link to source|jump to content|skip to main content)\b"
+)
+
+
+@dataclass(slots=True)
+class Sentence:
+    """One sentence (or headline, or short line) with the mentions inside it."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    lower: str
+    title: bool = False
+    caption: bool = False
+    paragraph: int = 0
+    mentions: list[Mention] = field(default_factory=list)
+
+    def tagged(self, kind: str) -> list[Mention]:
+        """Mentions with a tag of ``kind``, in order."""
+        return [m for m in self.mentions if m.has(kind)]
+
+
+class Document:
+    """The cleaned text of an entry, its mentions and its sentences."""
+
+    def __init__(self, title: str, body: str, lexicon: Lexicon) -> None:
+        self.title = " ".join(title.split())
+        lines = _clean_lines(body, self.title)
+        self.text = "\n".join([self.title, *lines])
+        self.lower = _lower(self.text)
+        self.mentions = lexicon.find(self.lower, self.text)
+        self.sentences = _sentences(self.text, self.lower, len(self.title))
+        starts = [m.start for m in self.mentions]
+        for sentence in self.sentences:
+            lo = bisect.bisect_left(starts, sentence.start)
+            hi = bisect.bisect_left(starts, sentence.end)
+            sentence.mentions = [m for m in self.mentions[lo:hi] if m.end <= sentence.end]
+
+    @property
+    def headline(self) -> Sentence:
+        """The title as a sentence."""
+        return self.sentences[0]
+
+    def body(self) -> list[Sentence]:
+        """Body sentences, captions excluded."""
+        return [s for s in self.sentences[1:] if not s.caption]
+
+    def lede(self, count: int = 4) -> list[Sentence]:
+        """The first ``count`` body sentences that are real sentences."""
+        return [s for s in self.body() if len(_WORD.findall(s.text)) >= 5][:count]
+
+
+def _lower(text: str) -> str:
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    # A few characters grow when lower-cased; keep offsets aligned with the original.
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+
+
+def _clean_lines(body: str, title: str) -> list[str]:
+    title_key = _key(title)
+    lines = []
+    for raw in body.splitlines():
+        line = " ".join(raw.split())
+        if not line or _same(_key(line), title_key):
+            continue
+        words = _WORD.findall(line)
+        if len(words) <= 12 and _CLUTTER.match(line.lower()) and not line.endswith("."):
+            continue
+        if len(words) <= 2 and not any(c.isdigit() for c in line):
+            continue
+        lines.append(line)
+    return lines
+
+
+def _same(line_key: str, title_key: str) -> bool:
+    """The body repeats the headline (often re-cased or slightly reworded)."""
+    if line_key == title_key:
+        return True
+    close = abs(len(line_key) - len(title_key)) <= 0.2 * len(title_key)
+    return close and fuzz.ratio(line_key, title_key) >= _DUPLICATE_RATIO
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _sentences(text: str, lower: str, title_end: int) -> list[Sentence]:
+    sentences = [Sentence(0, 0, title_end, text[:title_end], lower[:title_end], title=True)]
+    offset = title_end + 1
+    for paragraph, line in enumerate(text[offset:].split("\n"), 1):
+        caption = line.startswith("[") and line.rstrip().endswith("]")
+        for start, end in _split(line):
+            sentences.append(
+                Sentence(
+                    len(sentences),
+                    offset + start,
+                    offset + end,
+                    line[start:end],
+                    lower[offset + start : offset + end],
+                    caption=caption,
+                    paragraph=paragraph,
+                )
+            )
+        offset += len(line) + 1
+    return sentences
+
+
+def _split(line: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in _BOUNDARY.finditer(line):
+        end = match.end()
+        if end >= len(line) or not _ends_sentence(line, match.start(), end):
+            continue
+        spans.append((start, match.start() + len(match.group().rstrip())))
+        start = end
+    if start < len(line):
+        spans.append((start, len(line)))
+    return [(s, e) for s, e in spans if line[s:e].strip()]
+
+
+def _ends_sentence(line: str, stop: int, next_start: int) -> bool:
+    following = line[next_start]
+    if following.islower():
+        return False
+    before = line[:stop].rsplit(None, 1)[-1].lower() if line[:stop].strip() else ""
+    before = before.strip("\"'“‘([")
+    abbreviation = before in _ABBREVIATIONS or (len(before) == 1 and before.isalpha())
+    return not (line[stop] == "." and abbreviation)

@@ -1,0 +1,177 @@
+"""Which weapon, and how many munitions ("14 Katyusha rockets").
+
+The weapons named in the first sentences that report the attack decide, the headline first.
+One kind gives that weapon (the most specific: "ballistic missile" over "missile", a
+"car bomb" set off by a suicide bomber is a suicide bombing). Two kinds used together
+give "mixed" (rockets and drones; a suicide bomber with gunmen), except where one only
+accompanies the other: missiles fired by warplanes are an airstrike, the firefight after
+a suicide bombing is part of it. Protesters breaking in are a storming; an ambush with no
+weapon named is gunfire.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from monitor.detect.frames import Frame
+from monitor.detect.lexicon import Lexicon, Mention
+
+_AFTERMATH = frozenset(
+    {
+        "gun battle",
+        "gun battles",
+        "gunfight",
+        "gunfights",
+        "firefight",
+        "firefights",
+        "shootout",
+        "shoot-out",
+    }
+)
+_MISSILES = ("ballistic", "cruise", "missile")
+_MUNITION_COUNT = re.compile(
+    r"(\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|a dozen|dozen)"
+    r"\s+(?:[\w\-]+\s+){0,3}$"
+)
+_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "a dozen": 12,
+    "dozen": 12,
+}
+_CALIBRE = re.compile(r"\b\d+\s?-?mm\b")
+_COUNTED = frozenset({"rocket", "mortar", "drone", "ballistic", "cruise", "missile", "carbomb"})
+
+
+@dataclass(frozen=True)
+class WeaponReading:
+    """The weapon of an attack, the number of munitions, and the words that said so."""
+
+    weapon: str
+    munitions: int | None
+    words: tuple[str, ...]
+
+
+class WeaponReader:
+    """Classifies the weapon of an attack from its frames."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def read(self, frames: list[Frame]) -> WeaponReading:
+        """The weapon told by ``frames`` (the main attack's sentences, in order)."""
+        mentions = self._first_weapons(frames)
+        classes = self._classes(mentions)
+        weapon = self._decide(classes, frames)
+        if weapon == "missile":
+            weapon = self._missile_kind(frames[:4]) or weapon
+        return WeaponReading(
+            weapon, _munitions(frames, self.lexicon), tuple(m.text for m in mentions)
+        )
+
+    def _missile_kind(self, frames: list[Frame]) -> str | None:
+        """A later sentence may say which missile: "this time with a cruise missile"."""
+        for frame in frames:
+            for m in frame.main:
+                for tag in m.all("weapon"):
+                    if tag.value in ("ballistic", "cruise"):
+                        return self.lexicon.weapons[tag.value].weapon
+        return None
+
+    def _first_weapons(self, frames: list[Frame]) -> list[Mention]:
+        """Weapons of the first frame naming a specific one (refined by the next ones)."""
+        chosen: list[Mention] = []
+        for frame in frames:
+            weapons = [m for m in frame.main if m.has("weapon")]
+            if not weapons:
+                continue
+            chosen.extend(weapons)
+            if max(self._rank(m) for m in chosen) >= 3:
+                break
+        return chosen
+
+    def _rank(self, mention: Mention) -> int:
+        return max(self.lexicon.weapons[t.value].rank for t in mention.all("weapon"))
+
+    def _classes(self, mentions: list[Mention]) -> dict[str, int]:
+        classes: dict[str, int] = {}
+        for m in mentions:
+            best = max(m.all("weapon"), key=lambda t: self.lexicon.weapons[t.value].rank)
+            name = "aftermath" if m.text.lower() in _AFTERMATH else best.value
+            classes[name] = max(classes.get(name, 0), self.lexicon.weapons[best.value].rank)
+        return classes
+
+    def _decide(self, classes: dict[str, int], frames: list[Frame]) -> str:
+        top = {c for c, rank in classes.items() if rank >= 3 and c != "aftermath"}
+        if "suicide" in top:
+            top.discard("carbomb")
+            top.discard("ied")
+        missiles = [c for c in _MISSILES if c in top]
+        if len(missiles) > 1:
+            for extra in missiles[1:]:
+                top.discard(extra)
+        if "airstrike" in top:
+            top -= {"ballistic", "cruise", "missile"}
+        if "storming" in top and _protesters(frames):
+            return "storming"
+        if len(top) > 1:
+            return "mixed"
+        if top:
+            return self.lexicon.weapons[top.pop()].weapon
+        if "aftermath" in classes:
+            return "gunfire"
+        ranked = sorted(classes, key=lambda c: -classes[c])
+        for name in ranked:
+            if name in self.lexicon.weapons and self.lexicon.weapons[name].rank >= 2:
+                return self.lexicon.weapons[name].weapon
+        if _protesters(frames):
+            return "storming"
+        if ranked and self.lexicon.weapons.get(ranked[0]):
+            return self.lexicon.weapons[ranked[0]].weapon
+        return "unknown"
+
+
+def _protesters(frames: list[Frame]) -> bool:
+    return any(
+        t.value == "protesters" for frame in frames[:3] for m in frame.main for t in m.all("actor")
+    )
+
+
+def _munitions(frames: list[Frame], lexicon: Lexicon) -> int | None:
+    for frame in frames:
+        sentence = frame.sentence
+        for m in frame.main:
+            if not any(t.value in _COUNTED for t in m.all("weapon")):
+                continue
+            before = sentence.lower[
+                max(0, m.start - sentence.start - 40) : m.start - sentence.start
+            ]
+            match = _MUNITION_COUNT.search(_CALIBRE.sub(" ", before))
+            if not match:
+                continue
+            token = match.group(1).replace(",", "")
+            value = int(token) if token.isdigit() else _WORDS.get(token)
+            if value and value < 1000:
+                return value
+    return None
