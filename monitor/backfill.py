@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Protocol
 
 from monitor.alerts.digest import enqueue_digests
-from monitor.errors import FetchError, ParseError, SourceError
+from monitor.errors import FetchError, ParseError, ResponseTooLargeError, SourceError
 from monitor.fetch.client import Fetcher
 from monitor.fetch.files import read_feed_file
 from monitor.fetch.sources import Source, expand_sources, read_jsonl
@@ -133,8 +133,11 @@ class Backfill:
             for batch in self._batches(source, runner, fetcher):
                 self._ingest(source, feed_id, batch)
         except (FetchError, ParseError, SourceError) as exc:
-            log.error("source %s skipped: %s", source.name, exc)
-            self.summary.failed_sources.append(f"{source.name}: {exc}")
+            why = str(exc)
+            if isinstance(exc, ResponseTooLargeError):
+                why += " (raise fetch.max_response_bytes, or use JSON Lines: they are streamed)"
+            log.error("source %s skipped: %s", source.name, why)
+            self.summary.failed_sources.append(f"{source.name}: {why}")
         if self.progress:
             self.progress.source_done(source)
 

@@ -181,3 +181,15 @@ def test_a_large_archive_is_stored_in_bounded_batches(
     summary = backfill(db, [str(archive)], alerts="none", progress=Spy())
     assert summary.stats.new == 120
     assert batches == [50, 50, 20], "read and stored a batch at a time, never all at once"
+
+
+def test_a_feed_file_over_the_size_cap_is_skipped_with_what_to_do(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.xml"
+    big.write_bytes(rss("Big", [filler(n) for n in range(40)]))
+    small = make_settings(fetch={"max_response_bytes": 2048})
+    summary = backfill(sqlite_db, [str(big)], small)
+    assert summary.stats.read == 0
+    [failure] = summary.failed_sources
+    assert "big.xml" in failure and "JSON Lines" in failure
