@@ -22,6 +22,12 @@ _SOURCE = re.compile(
     r"stated|acknowledged|tweeted|wrote|added|spokes(?:man|woman|person)|statement)\b"
 )
 _CLAIM_SENTENCES = 16
+_SAID_IT = re.compile(
+    r"[\w\s,'’()-]{0,80}?\b(?:said|says|announced|stated)\b(?:\s+(?:on|late|early)\s+\w+)?"
+    r"(?:\s+that)?\s+(?:it|its fighters|they)\s+(?:had\s+)?(?:carried out|launched|fired|"
+    r"targeted|attacked|struck|hit|shot|detonated)\b"
+)
+_ATTRIBUTION = re.compile(r"^[\w\s'’.-]{0,30}?:\s")
 _LOCATIVE = re.compile(r"\b(?:in|inside|near|at|from|of|over|across)\s+(?:the\s+)?$")
 
 
@@ -54,24 +60,32 @@ class ActorReader:
             return agent
         return self._blame(sentences)
 
+    def in_frame(self, frame: Frame) -> Perpetrator | None:
+        """The perpetrator one sentence names (a claim, else the attacker it names)."""
+        if frame.sentence.tagged("no_claim"):
+            return self._agent([frame])
+        return self._claim([frame.sentence]) or self._agent([frame])
+
     def _claim(self, sentences: list[Sentence]) -> Perpetrator | None:
         for sentence in sentences:
-            claims = sentence.tagged("claim")
-            if not claims or sentence.tagged("generic") or sentence.tagged("reference"):
+            if sentence.tagged("generic") or sentence.tagged("reference"):
                 continue
-            actor = _nearest(sentence, claims[0], self._actors(sentence))
-            if actor:
-                return self._perpetrator(actor, "claimed", sentence)
+            claims = sentence.tagged("claim")
+            actors = self._actors(sentence)
+            if claims:
+                actor = _nearest(sentence, claims[0], actors)
+                if actor:
+                    return self._perpetrator(actor, "claimed", sentence)
+            for actor in actors:
+                # "The group said on Tuesday it had launched two drones": a claim too.
+                if _SAID_IT.match(sentence.lower, actor.end - sentence.start):
+                    return self._perpetrator(actor, "claimed", sentence)
         return None
 
     def _agent(self, frames: list[Frame]) -> Perpetrator | None:
         for frame in frames:
             sentence = frame.sentence
-            agents = [
-                m
-                for m in frame.agents
-                if not _SOURCE.match(sentence.lower[m.end - sentence.start :])
-            ]
+            agents = [m for m in frame.agents if not _source(sentence, m)]
             actors = [m for m in agents if m.has("actor")]
             actors.sort(key=lambda m: self._generic(m))
             if actors:
@@ -140,6 +154,11 @@ def _nearest(sentence: Sentence, cue: Mention, actors: list[Mention]) -> Mention
     return after[0] if after else None
 
 
+def _source(sentence: Sentence, mention: Mention) -> bool:
+    rest = sentence.lower[mention.end - sentence.start :]
+    return bool(_SOURCE.match(rest) or _ATTRIBUTION.match(rest))
+
+
 def _forces(frame: Frame) -> str | None:
     """ "U.S. forces carried out airstrikes": a nation's forces as the subject."""
     sentence = frame.sentence
@@ -147,6 +166,8 @@ def _forces(frame: Frame) -> str | None:
     for m in frame.main:
         tag = m.get("target")
         if m.start >= first or not tag or tag.value not in ("military", "police"):
+            continue
+        if _source(sentence, m):
             continue
         for n in frame.agents:
             gap = sentence.lower[n.end - sentence.start : m.start - sentence.start]

@@ -31,6 +31,16 @@ _OTHER_TIME = re.compile(
     r"(?:weeks|months|years) (?:ago|earlier|before))"
 )
 _SAME_DAYS = 1
+_MAX_EXTRAS = 6
+#: Interceptions name no target hit: "a drone was downed near the airport".
+_INTERCEPTED = frozenset({"downed", "shot down", "intercepted"})
+#: A date more than this many days before publication, in a later sentence, is background.
+_BACKGROUND_DAYS = 3
+#: The headline and first lede sentences: their dates are the attack's, however old.
+_LEAD_FRAMES = 2
+_CAPTION_WORDS = frozenset(
+    {"attack", "rocket", "strike", "bomb", "blast", "explosion", "drone", "missile", "assault"}
+)
 _LEDE = 4
 _ANAPHOR = re.compile(
     r"\b(?:the|this|that|today's|yesterday's|monday's|tuesday's|wednesday's|thursday's|"
@@ -51,6 +61,7 @@ class Context:
     today: date
     times: dict[int, list[TimeExpr]] = field(default_factory=dict)
     mentioned: list[date] = field(default_factory=list)
+    frames: dict[int, Frame] = field(default_factory=dict)
 
 
 class AttackBuilder:
@@ -69,24 +80,41 @@ class AttackBuilder:
         evidence = [
             Evidence("sentence", f.sentence.text[:300], round(f.score, 2)) for f in frames[:3]
         ]
-        event_date, date_note = self._date(ctx, frames)
-        evidence.append(Evidence("date", date_note))
         target = self.targets.best(frames[:4])
         if target:
             evidence.append(Evidence("target", _describe(target), round(target.score, 2)))
-        location = self.places.locate(frames[:4], target)
+        seen = {f.sentence.index for f in frames}
+        later = [f for f in context if f.sentence.index not in seen and _about(f, target)]
+        event_date, date_note = self._date(ctx, frames + later)
+        evidence.append(Evidence("date", date_note))
+        lede = [
+            ctx.frames[s.index]
+            for s in [ctx.doc.headline, *ctx.doc.lede(2)]
+            if s.index in ctx.frames
+        ]
+        location = self.places.locate(frames[:4], target, lede)
         if location.place:
-            evidence.append(Evidence("place", f"{location.place} ({location.how})"))
-        weapon = self.weapons.read(frames)
+            evidence.append(Evidence("place", location.how))
+        first = frames[0].sentence.index if frames else -1
+        weapon = self.weapons.read(
+            [
+                f
+                for f in frames
+                if f.sentence.index == first or not self._foreign(ctx, f, event_date)
+            ]
+        )
+        if weapon.weapon == "unknown" and later:
+            # Nothing named in the lede: a later sentence about the attack may say it.
+            weapon = self.weapons.read(frames + later)
         evidence.append(
-            Evidence("weapon", f"{weapon.weapon} ({', '.join(weapon.words) or 'no weapon named'})")
+            Evidence("weapon", f"words: {', '.join(dict.fromkeys(weapon.words)) or 'none'}")
         )
         killed, injured, notes = self._casualties(ctx, frames, context, event_date, target)
         evidence.extend(Evidence("casualties", n) for n in notes)
         perpetrator = self.actors.read(ctx.doc, frames)
         if perpetrator:
             evidence.append(
-                Evidence("perpetrator", f"{perpetrator.name} ({perpetrator.status or 'stated'})")
+                Evidence("perpetrator", f"{perpetrator.status or 'stated'}: {perpetrator.text}")
             )
         return Attack(
             event_date=event_date,
@@ -105,30 +133,130 @@ class AttackBuilder:
             evidence=tuple(evidence),
         )
 
+    # --- round-ups ---------------------------------------------------------------------
+
+    def extras(self, ctx: Context, frames: list[Frame], main: Attack) -> list[Attack]:
+        """Further attacks a round-up reports: other named sites of the same side, hit in
+        main clauses in the same days ("separate strikes on US forces at al-Asad and at
+        the Conoco gas field"). Background and other days never count."""
+        if main.target_nationality is None:
+            return []
+        seen = {main.site}
+        found: list[Attack] = []
+        for frame in frames:
+            if not self._reports(ctx, frame, main):
+                continue
+            for target in self.targets.candidates(frame):
+                if target.site_key in seen or target.nationality != main.target_nationality:
+                    continue
+                attack = self._extra(ctx, frame, target, main)
+                if attack is None or (main.site is None and attack.country == main.country):
+                    continue  # perhaps the main attack's own, unnamed, place
+                seen.add(target.site_key)
+                found.append(attack)
+        return found[:_MAX_EXTRAS]
+
+    def _reports(self, ctx: Context, frame: Frame, main: Attack) -> bool:
+        """A sentence that itself reports an attack of these days (no background)."""
+        sentence = frame.sentence
+        if not frame.is_event or frame.hypothetical or frame.generic or frame.background:
+            return False
+        if sentence.tagged("reference") or any(
+            a.text.lower() in _INTERCEPTED for a in frame.anchors
+        ):
+            return False
+        return self._same_days(ctx, frame, main)
+
+    def _extra(self, ctx: Context, frame: Frame, target: Target, main: Attack) -> Attack | None:
+        if target.role != "patient" or target.site_key is None:
+            return None
+        location = self.places.locate([frame], target)
+        figures = casualties.read(frame.sentence, frame.background_spans)
+        weapon = self.weapons.read([frame])
+        perpetrator = self.actors.in_frame(frame)
+        evidence = (
+            Evidence("sentence", frame.sentence.text[:300], round(frame.score, 2)),
+            Evidence("target", _describe(target), round(target.score, 2)),
+        )
+        return Attack(
+            event_date=main.event_date,
+            country=location.country,
+            place=location.place,
+            site=location.site,
+            target=target.text,
+            target_type=target.type,
+            target_nationality=target.nationality,
+            weapon=weapon.weapon if weapon.weapon != "unknown" else main.weapon,
+            munitions=weapon.munitions,
+            killed=figures.figure("killed"),
+            injured=figures.figure("injured"),
+            perpetrator=perpetrator.name if perpetrator else None,
+            perpetrator_status=perpetrator.status if perpetrator else None,
+            evidence=evidence,
+        )
+
+    def _same_days(self, ctx: Context, frame: Frame, main: Attack) -> bool:
+        if _OTHER_TIME.search(frame.sentence.lower):
+            return False
+        return main.event_date is None or not self._foreign(ctx, frame, main.event_date)
+
     # --- date --------------------------------------------------------------------------
 
     def _date(self, ctx: Context, frames: list[Frame]) -> tuple[date | None, str]:
-        reporting: tuple[date, str] | None = None
-        for frame in frames:
+        """The attack's date: said in its sentences, else the publication date."""
+        events: list[tuple[date, str]] = []
+        reports: list[tuple[date, str]] = []
+        loose: list[TimeExpr] = []
+        for position, frame in enumerate(frames):
             sentence = frame.sentence
-            for expr in ctx.times.get(sentence.index, []):
-                if frame.in_background(expr.start):
-                    continue
-                found = self.dates.resolve(expr, ctx.reference, ctx.mentioned, ctx.today)
-                if found is None or (ctx.reference and found > ctx.reference + timedelta(days=2)):
+            exprs = [
+                e for e in ctx.times.get(sentence.index, []) if not frame.in_background(e.start)
+            ]
+            if frame.focus:
+                exprs = [e for e in exprs if frame.focus[0] <= e.start < frame.focus[1]]
+            statement = self._statement_date(ctx, sentence, exprs)
+            for expr in exprs:
+                reporting = self.dates.is_reporting_date(sentence, expr)
+                # "today's attack", quoted in a statement made on Wednesday: Wednesday.
+                anchor = statement if expr.offset is not None and statement else ctx.reference
+                found = self.dates.resolve(expr, anchor, ctx.mentioned, ctx.today)
+                if found is None:
+                    if not reporting:
+                        loose.append(expr)
                     continue
                 note = f"'{expr.text}' -> {found}" + (
                     f" (reference {ctx.reference})" if ctx.reference else ""
                 )
-                if self.dates.is_reporting_date(sentence, expr):
-                    reporting = reporting or (found, note + ", day of the statement")
+                if reporting and self.dates.previous_day(sentence):
+                    found, reporting = found - timedelta(days=1), False
+                    note += ", the day before the statement"
+                if ctx.reference and found > ctx.reference + timedelta(days=2):
                     continue
-                return found, note
-        if reporting:
-            return reporting
+                old = ctx.reference and (ctx.reference - found).days > _BACKGROUND_DAYS
+                if position > _LEAD_FRAMES and old:
+                    continue  # a later sentence dating an older event
+                (reports if reporting else events).append(
+                    (found, note + (", day of the statement" if reporting else ""))
+                )
+        if events or reports:
+            return (events or reports)[0]
+        inferred = _year_from_weekday(loose, ctx.today)
+        if inferred:
+            return inferred
+        caption = self.dates.caption_date(ctx.doc, _CAPTION_WORDS)
+        if caption:
+            return caption[0], f"photo caption of the attack: {caption[1]}"
         if ctx.reference:
             return ctx.reference, f"no date in the text: publication date {ctx.reference}"
         return None, "no date in the text and no publication date"
+
+    def _statement_date(
+        self, ctx: Context, sentence: Sentence, exprs: list[TimeExpr]
+    ) -> date | None:
+        for expr in exprs:
+            if expr.offset is None and self.dates.is_reporting_date(sentence, expr):
+                return self.dates.resolve(expr, ctx.reference, ctx.mentioned, ctx.today)
+        return None
 
     # --- casualties --------------------------------------------------------------------
 
@@ -146,7 +274,12 @@ class AttackBuilder:
         injured, injured_note = _first(counts, "injured")
         if killed:
             killed = _without_attackers(killed, counts)
-        deaths_told = any(m.has("killed") for f, _ in counts for m in f.main)
+        deaths_told = any(
+            m.has("killed")
+            for f, _ in counts
+            if not casualties.running_toll(f.sentence)
+            for m in f.main
+        )
         if killed is None and injured is not None and not deaths_told:
             killed, killed_note = 0, "no death reported, only injuries"
         notes = [n for n in (killed_note, injured_note) if n]
@@ -162,7 +295,7 @@ class AttackBuilder:
     ) -> list[Frame]:
         """The body sentences about the main attack, in order, then the headline."""
         first = frames[0].sentence.index if frames else -1
-        lede = {s.index for s in ctx.doc.lede(_LEDE)}
+        lede = {s.index for s in ctx.doc.body()[:_LEDE]}
         chosen = [
             f
             for f in frames
@@ -189,10 +322,29 @@ class AttackBuilder:
         if event_date is None:
             return False
         for expr in ctx.times.get(sentence.index, []):
+            if frame.in_background(expr.start) or self.dates.is_reporting_date(sentence, expr):
+                continue
             found = self.dates.resolve(expr, ctx.reference, ctx.mentioned, ctx.today)
             if found and abs((found - event_date).days) > _SAME_DAYS:
                 return True
         return False
+
+
+def _year_from_weekday(loose: list[TimeExpr], today: date) -> tuple[date, str] | None:
+    """No reference date, but "on Tuesday" and "On March 12" together: the year they agree."""
+    weekdays = [e for e in loose if e.weekday is not None and e.month is None]
+    month_days = [e for e in loose if e.month and e.day and e.year is None]
+    if not weekdays or not month_days:
+        return None
+    weekday, day = weekdays[0], month_days[0]
+    for year in range(today.year, today.year - 40, -1):
+        try:
+            found = date(year, day.month or 1, day.day or 1)
+        except ValueError:
+            continue
+        if found <= today and found.weekday() == weekday.weekday:
+            return found, f"'{weekday.text}' and '{day.text}' agree on {found}"
+    return None
 
 
 def _first(
@@ -243,14 +395,6 @@ def _about(frame: Frame, target: Target | None) -> bool:
 
 
 def _describe(target: Target) -> str:
-    parts = [
-        target.text,
-        target.type or "type unknown",
-        target.nationality or "nationality unknown",
-    ]
-    return f"{parts[0]} ({parts[1]}, {parts[2]}" + (f": {target.how})" if target.how else ")")
-
-
-def timed_sentences(ctx: Context, sentences: list[Sentence]) -> set[int]:
-    """Indexes of the sentences that carry a time expression."""
-    return {s.index for s in sentences if ctx.times.get(s.index)}
+    """How the target was read: its role and where its nationality came from."""
+    how = target.how or "no nationality said"
+    return f"{target.role} '{target.text}'; nationality: {how}"

@@ -81,6 +81,10 @@ _ZERO_WORDS = (
     "لا",
 )
 _ZERO_WINDOW = 6
+#: "the war, which has killed 30,000 and wounded 70,000 since October": a running toll.
+_RUNNING_TOLL = re.compile(
+    r"\b(?:has|have)\s+(?:now\s+|so far\s+)?(?:killed|wounded|injured|left)\b.*\bsince\b"
+)
 _PARENTHETICAL = re.compile(r"\s[–—-]\s[^–—]*?\s[–—-]\s|\([^()]*\)")
 _DATE_NUMBER = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$")
 #: "a civilian worker whose nationality...": a description, not a count.
@@ -160,6 +164,8 @@ def _words() -> _Words:
 def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) -> SentenceFigures:
     """The casualty constructions of ``sentence``, skipping background clauses."""
     figures = SentenceFigures()
+    if running_toll(sentence):
+        return figures
     spans = background or []
     keywords = [
         m
@@ -195,6 +201,11 @@ def _detailed(sentence: Sentence, mention: Mention, count: Count) -> Count:
         return count
     listed.text = count.text
     return listed
+
+
+def running_toll(sentence: Sentence) -> bool:
+    """'...which has killed 30,000 since October': a cumulative toll, not this attack's."""
+    return bool(_RUNNING_TOLL.search(sentence.lower))
 
 
 def _overlaps(span: tuple[int, int], used: list[tuple[int, int]]) -> bool:
@@ -333,7 +344,7 @@ def _item_value(item: str, *, leftward: bool = False) -> tuple[int, bool, tuple[
             continue
         if _DATE_NUMBER.search(item[: match.start()]):
             continue  # "December 31", not a count
-        if token in words.articles and (not _person_follows(rest) or _RELATIVE.search(rest)):
+        if token in words.articles and not _single_person(token, rest):
             continue
         number = _number(token)
         if number is None:
@@ -342,6 +353,18 @@ def _item_value(item: str, *, leftward: bool = False) -> tuple[int, bool, tuple[
         attacker = any(w.strip(",.") in words.attackers for w in head)
         return number, attacker, (match.start(), match.end())
     return None
+
+
+def _single_person(article: str, rest: str) -> bool:
+    """'a contractor', 'the ambassador': one person; not 'the two guards', 'the guards'."""
+    following = rest.split()[:1]
+    if not following or _words().number_re.match(following[0]) or _RELATIVE.search(rest):
+        return False
+    if article == "the":
+        persons = _words().persons
+        head = next((w.strip(",.") for w in rest.split()[:3] if w.strip(",.") in persons), "")
+        return bool(head) and not head.endswith("s")
+    return _person_follows(rest)
 
 
 def _person_follows(rest: str) -> bool:

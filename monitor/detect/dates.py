@@ -13,7 +13,7 @@ other date the article mentions, or the most recent year matching its weekday.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from monitor.detect.lexicon import Lexicon
@@ -24,10 +24,18 @@ _YEAR = r"(?:19|20)\d\d"
 _SPEECH = re.compile(
     r"(?:said|says|say|told [\w.]+|told reporters|announced|reported|confirmed|stated|added|"
     r"tweeted|wrote|posted|statement(?: issued)?|briefing|declared|acknowledged)"
-    r"\s+(?:on\s+|late\s+|early\s+|earlier\s+|that\s+)*$"
+    r"\s+(?:on\s+|late\s+|early\s+|earlier\s+)*$"
+)
+_SPEECH_AFTER = re.compile(
+    r"^,?\s+(?:\S+\s+){0,7}?(?:said|says|announced|reported|confirmed|told|stated)\b"
+)
+_PREVIOUS_DAY = re.compile(
+    r"\b(?:the previous day|a day earlier|the day before|the night before)\b"
 )
 _DATELINE_WORDS = re.compile(r"^\W*(?:posted|published|updated|last updated|date|dated)\b")
 _FAR_FUTURE = timedelta(days=2)
+_DIGIT = re.compile(r"\d")
+_OPENING = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +94,16 @@ class DateReader:
 
     def find(self, sentence: Sentence) -> list[TimeExpr]:
         """Time expressions in ``sentence``, in order, longest first where they overlap."""
+        if sentence.times is None:
+            sentence.times = self._find(sentence)
+        return sentence.times
+
+    def _find(self, sentence: Sentence) -> list[TimeExpr]:
         text = sentence.lower.translate(_ARABIC_DIGITS)
         found: list[TimeExpr] = []
         taken = bytearray(len(text))
-        for pattern in self._patterns:
+        patterns = self._patterns if _DIGIT.search(text) else self._patterns[-2:]
+        for pattern in patterns:
             for match in pattern.finditer(text):
                 if taken.find(1, match.start(), match.end()) != -1:
                     continue
@@ -97,7 +111,7 @@ class DateReader:
                 if expr is not None:
                     taken[match.start() : match.end()] = b"\x01" * (match.end() - match.start())
                     found.append(expr)
-        return sorted(found, key=lambda e: e.start)
+        return _merge_weekdays(sorted(found, key=lambda e: e.start), text, sentence.start)
 
     def _expr(self, match: re.Match[str], offset: int) -> TimeExpr | None:
         groups = {k: v for k, v in match.groupdict().items() if v}
@@ -129,6 +143,16 @@ class DateReader:
                 if month:
                     dates.append(date(int(match.group("y")), month, 1))
         return dates
+
+    def caption_date(self, doc: Document, words: frozenset[str]) -> tuple[date, str] | None:
+        """A full date in a photo caption that shows the attack (names it or its site)."""
+        for sentence in doc.sentences:
+            if not sentence.caption or not any(w in sentence.lower for w in words):
+                continue
+            for expr in self.find(sentence):
+                if expr.full:
+                    return expr.full, sentence.text[:120]
+        return None
 
     # --- the reference date ------------------------------------------------------------
 
@@ -166,11 +190,41 @@ class DateReader:
 
     @staticmethod
     def is_reporting_date(sentence: Sentence, expr: TimeExpr) -> bool:
-        """'said on Wednesday': the day of a statement, not of the attack."""
-        before = sentence.lower[
-            max(0, expr.start - sentence.start - 40) : expr.start - sentence.start
-        ]
-        return bool(_SPEECH.search(before))
+        """'said on Wednesday', 'On Thursday the CIA said': a statement's day, not the attack's."""
+        rel_start, rel_end = expr.start - sentence.start, expr.end - sentence.start
+        before = sentence.lower[max(0, rel_start - 40) : rel_start]
+        after = sentence.lower[rel_end : rel_end + 60]
+        # "On Thursday the CIA said...": only a sentence opening this way dates the statement.
+        opening = rel_start <= _OPENING
+        return bool(_SPEECH.search(before) or (opening and _SPEECH_AFTER.match(after)))
+
+    @staticmethod
+    def previous_day(sentence: Sentence) -> bool:
+        """'... the previous day': the attack was the day before the statement."""
+        return bool(_PREVIOUS_DAY.search(sentence.lower))
+
+
+def _merge_weekdays(found: list[TimeExpr], text: str, offset: int) -> list[TimeExpr]:
+    """'Thursday (August 13)': one expression, whose weekday can settle the year."""
+    merged: list[TimeExpr] = []
+    for expr in found:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and last.weekday is not None
+            and last.month is None
+            and expr.month
+            and expr.day
+            and expr.weekday is None
+            and re.fullmatch(r"[\s,(]*", text[last.end - offset : expr.start - offset])
+        ):
+            gap = text[last.end - offset : expr.start - offset]
+            merged[-1] = replace(
+                expr, start=last.start, weekday=last.weekday, text=f"{last.text}{gap}{expr.text}"
+            )
+            continue
+        merged.append(expr)
+    return merged
 
 
 def _month_day(

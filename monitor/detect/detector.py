@@ -53,10 +53,13 @@ class Detector:
         if not decision.is_attack:
             return Verdict(False, decision.score, (), evidence, decision.reason)
         context = self._frames(ctx, doc.body()[:_CONTEXT])
-        attack = self.builder.main(ctx, decision.frames, context)
-        attack = self._watched(attack, entry)
-        evidence += tuple(Evidence("rule", name, 1.0) for name in attack.watch)
-        return Verdict(True, decision.score, (attack,), tuple(evidence), decision.reason)
+        main = self.builder.main(ctx, decision.frames, context)
+        others = self.builder.extras(ctx, [*frames, *context], main)
+        attacks = tuple(self._watched(a, entry) for a in [main, *others])
+        rules = dict.fromkeys(name for a in attacks for name in a.watch)
+        evidence += tuple(Evidence("rule", name, 1.0) for name in rules)
+        reason = decision.reason + (f"; a round-up of {len(attacks)} attacks" if others else "")
+        return Verdict(True, decision.score, attacks, tuple(evidence), reason)
 
     def _context(self, doc: Document, entry: Entry) -> Context:
         today = self._today or datetime.now(UTC).date()
@@ -70,10 +73,14 @@ class Detector:
 
     def _frames(self, ctx: Context, sentences: list[Sentence]) -> list[Frame]:
         reference = ctx.reference or ctx.today
-        return [
-            read_frame(s, self.lexicon, reference, timed=bool(ctx.times.get(s.index)))
-            for s in sentences
-        ]
+        frames = []
+        for s in sentences:
+            frame = ctx.frames.get(s.index)
+            if frame is None:
+                timed = bool(ctx.times.get(s.index))
+                frame = ctx.frames[s.index] = read_frame(s, self.lexicon, reference, timed)
+            frames.append(frame)
+        return frames
 
     def _watched(self, attack: Attack, entry: Entry) -> Attack:
         names = matching_rules(attack, entry.text, self.rules)

@@ -25,7 +25,13 @@ STATISTIC = re.compile(
 )
 _AGGREGATE = re.compile(r"\b(?:since|over the past|in the past|so far|this year|within \d+ days)\b")
 _MODAL_WINDOW = 60
-_CONTINUED = re.compile(r",\s+(?:killing|wounding|injuring|leaving|which|that|who)\b")
+_TEMPORAL = frozenset(
+    {"after", "following", "a day after", "days after", "hours after", "the day after"}
+)
+_PLURAL_SINCE = re.compile(r"\b(?:attacks|strikes|bombings|assaults)\b[^.;]{0,60}\bsince\b")
+_FROM = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?(?:[\w\-’']+\s+){0,3}$")
+_SAME_EVENT = re.compile(r"\s*(?:being|it was|they were|it had been|coming under)\b")
+_CONTINUED = re.compile(r",\s+(?:killing|wounding|injuring|leaving|which|that|who|in which)\b")
 _BY = re.compile(r"\bby\s+(?:the\s+)?$")
 _MONTHS = {
     m: n
@@ -88,6 +94,9 @@ class Frame:
     agents: list[Mention] = field(default_factory=list)
     main: list[Mention] = field(default_factory=list)
     background_spans: list[tuple[int, int]] = field(default_factory=list)
+    #: When the news is an "after" clause ("Oil prices jump after drone strikes hit..."),
+    #: its span: times outside it are not the attack's.
+    focus: tuple[int, int] | None = None
     hypothetical: bool = False
     generic: bool = False
     background: bool = False
@@ -115,9 +124,13 @@ def read_frame(
     mentions = [m for m in sentence.mentions if not m.has("defence")]
     background = _background_spans(sentence, mentions)
     main = [m for m in mentions if not _inside(m, background)]
-    if background and not any(_is_anchor(m, lexicon) for m in main) and _casualty(main):
-        # "Ten killed after car bomb explodes...": the "after" clause is the event itself.
+    acting = any(_is_anchor(m, lexicon) or _transitive(sentence, m, main) for m in main)
+    news = None if acting else _news_after(mentions, background, lexicon)
+    if background and not acting and (_casualty(main) or news):
+        # "Ten killed after car bomb explodes...", "Oil prices jump after drone strikes on
+        # Saudi oil plants": the "after" clause is the news itself.
         main, background = mentions, []
+        frame.focus = news
     frame.main = main
     frame.background_spans = background
     frame.background = bool(background)
@@ -126,7 +139,9 @@ def read_frame(
     if anchors and not frame.anchors:
         frame.reasons.append("only a past attack named by its year ('the 2012 attack')")
     frame.weapons = [m for m in main if _weapon_rank(m, lexicon) >= 2]
-    frame.targets = [m for m in main if m.has("target") or m.has("site")]
+    frame.targets = [
+        m for m in main if (m.has("target") or m.has("site")) and not _origin(sentence, m)
+    ]
     frame.casualties = [
         m for m in main if m.has("killed") or m.has("injured") or m.has("casualties")
     ]
@@ -135,6 +150,29 @@ def read_frame(
     frame.generic = _generic(sentence, main, timed)
     frame.score = _score(frame, lexicon)
     return frame
+
+
+def _origin(sentence: Sentence, mention: Mention) -> bool:
+    """ "launched from a base", "fired from Houthi-held territory": where it came from."""
+    before = sentence.lower[
+        max(0, mention.start - sentence.start - 30) : mention.start - sentence.start
+    ]
+    return bool(_FROM.search(before))
+
+
+def _news_after(
+    mentions: list[Mention], background: list[tuple[int, int]], lexicon: Lexicon
+) -> tuple[int, int] | None:
+    """A temporal clause ("after ...") that itself reports an attack on something: its span."""
+    for start, end in background:
+        marker = next((m for m in mentions if m.start == start), None)
+        if marker is None or marker.text.lower() not in _TEMPORAL:
+            continue
+        inside = [m for m in mentions if start <= m.start < end]
+        attacked = any(m.has("target") or m.has("site") or m.has("killed") for m in inside)
+        if attacked and any(_is_anchor(m, lexicon) for m in inside):
+            return (start, end)
+    return None
 
 
 def _casualty(mentions: list[Mention]) -> bool:
@@ -184,8 +222,7 @@ def _transitive(sentence: Sentence, mention: Mention, main: list[Mention]) -> bo
 
 
 def _weapon_rank(mention: Mention, lexicon: Lexicon) -> int:
-    ranks = [lexicon.weapons[t.value].rank for t in mention.all("weapon")]
-    return max(ranks, default=0)
+    return mention.weapon_rank
 
 
 def _background_spans(sentence: Sentence, mentions: list[Mention]) -> list[tuple[int, int]]:
@@ -194,6 +231,8 @@ def _background_spans(sentence: Sentence, mentions: list[Mention]) -> list[tuple
         if not m.has("reference"):
             continue
         rel = m.start - sentence.start
+        if m.text.lower() == "after" and _SAME_EVENT.match(sentence.lower, rel + 5):
+            continue  # "caught fire after being hit by a missile": the same event
         end = _CLAUSE_END.search(sentence.lower, rel + len(m.text))
         while end and _CONTINUED.match(sentence.lower, end.start()):
             # "after Saudi jets bombed a funeral hall, killing 100": still the background.
@@ -228,6 +267,8 @@ def _hypothetical(sentence: Sentence, main: list[Mention], anchors: list[Mention
 def _generic(sentence: Sentence, main: list[Mention], timed: bool) -> bool:
     if any(m.has("generic") for m in main) and not timed:
         return True
+    if _PLURAL_SINCE.search(sentence.lower):
+        return True  # "attacks on US forces since October"
     for match in STATISTIC.finditer(sentence.lower):
         number = match.group().split()[0].replace(",", "")
         large = not number.isdigit() or int(number) >= 10
@@ -243,7 +284,7 @@ def _agents(sentence: Sentence, main: list[Mention], anchors: list[Mention]) -> 
         return []
     first = anchors[0].start
     before = [m for m in main if m.start < first]
-    passive = any(m.has("passive") for m in before)
+    passive = any(m.has("passive") or m.has("defending") for m in before)
     agents = [] if passive else [m for m in before if m.has("actor") or m.has("nation")]
     for m in main:
         if m.start > first and m.has("actor"):
@@ -267,7 +308,7 @@ def _score(frame: Frame, lexicon: Lexicon) -> float:
     elif weapon and (strike or casualty) and (target or casualty or _place_hit(frame)):
         score, why = 1.0, "weapon that hit something"
     elif blast and casualty and (target or _place_hit(frame)):
-        score, why = 0.9, "blast with casualties"
+        score, why = 1.0, "blast with casualties"
     elif weapon and target:
         aimed = _aimed(frame)
         score, why = (1.0, "weapon aimed at a target") if aimed else (0.7, "weapon and target")

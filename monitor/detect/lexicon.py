@@ -28,6 +28,8 @@ _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _COMPOSITIONAL = frozenset(
     {"weapon", "attack", "strike", "passive", "killed", "injured", "casualties", "modal"}
 )
+#: ...but a phrase names its own weapon: a "suicide drone" is a drone only.
+_INHERITED = _COMPOSITIONAL - {"weapon"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +49,13 @@ class Mention:
     end: int
     text: str
     tags: tuple[Tag, ...]
+    kinds: frozenset[str] = frozenset()
+    #: Rank of the most specific weapon class the phrase names (0: no weapon).
+    weapon_rank: int = 0
 
     def has(self, kind: str) -> bool:
         """True when one of the tags is of ``kind``."""
-        return any(t.kind == kind for t in self.tags)
+        return kind in self.kinds
 
     def get(self, kind: str) -> Tag | None:
         """The first tag of ``kind``, if any."""
@@ -122,6 +127,7 @@ class Lexicon:
     _phrases: dict[str, dict[Tag, str | None]] = field(default_factory=dict)
     _automaton: Any = None
     _trigger_automaton: Any = None
+    _ranks: dict[str, int] = field(default_factory=dict)
 
     # --- building ----------------------------------------------------------------------
 
@@ -145,6 +151,7 @@ class Lexicon:
         automaton.make_automaton()
         triggers.make_automaton()
         self._automaton, self._trigger_automaton = automaton, triggers
+        self._ranks = {name: weapon.rank for name, weapon in self.weapons.items()}
 
     def _compose(self) -> None:
         for key, tags in list(self._phrases.items()):
@@ -156,8 +163,17 @@ class Lexicon:
                 if inner is None or j - i == len(words):
                     continue
                 for tag, case in inner.items():
-                    if tag.kind in _COMPOSITIONAL and case is None:
+                    if tag.kind in _INHERITED and case is None:
                         tags.setdefault(tag, None)
+
+    def site_aliases(self) -> dict[str, Site]:
+        """Every phrase that names a site, with the site."""
+        return {
+            key: self.sites[tag.value]
+            for key, tags in self._phrases.items()
+            for tag in tags
+            if tag.kind == "site"
+        }
 
     # --- matching ----------------------------------------------------------------------
 
@@ -178,15 +194,16 @@ class Lexicon:
         """Cheap test: does the text contain any weapon or attack word at all?"""
         return next(self._matches(self._trigger_automaton, lowered, original), None) is not None
 
-    @staticmethod
-    def _matches(automaton: Any, lowered: str, original: str) -> Any:
+    def _matches(self, automaton: Any, lowered: str, original: str) -> Any:
         for last, (length, entries) in automaton.iter(lowered):
             start, end = last - length + 1, last + 1
             if not _at_boundaries(lowered, start, end):
                 continue
             tags = tuple(t for t, case in entries if case is None or original[start:end] == case)
             if tags:
-                yield Mention(start, end, original[start:end], tags)
+                kinds = frozenset(t.kind for t in tags)
+                rank = max((self._ranks[t.value] for t in tags if t.kind == "weapon"), default=0)
+                yield Mention(start, end, original[start:end], tags, kinds, rank)
 
 
 def _at_boundaries(text: str, start: int, end: int) -> bool:

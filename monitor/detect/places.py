@@ -43,9 +43,11 @@ class PlaceReader:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
 
-    def locate(self, frames: list[Frame], target: Target | None) -> Location:
-        """The location of the attack told by ``frames``."""
-        places = self._places(frames)
+    def locate(
+        self, frames: list[Frame], target: Target | None, fallback: list[Frame] | None = None
+    ) -> Location:
+        """The location of the attack told by ``frames`` (else by the ``fallback`` ones)."""
+        places = self._places(frames) or self._places(fallback or [])
         sea = self._sea(frames)
         city = next((m for m in places if not _is_country(m)), None)
         country_mention = city or next(iter(places), None)

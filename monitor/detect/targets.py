@@ -15,6 +15,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cached_property
+
+from rapidfuzz import fuzz, process
 
 from monitor.detect.frames import Frame
 from monitor.detect.lexicon import Lexicon, Mention, Site
@@ -31,6 +34,14 @@ _PREMOD_STOP = re.compile(
     r"attacked|hit|struck|fired|launched)\b"
 )
 _CLAUSE_GAP = re.compile(r"[;:()]|,\s+(?:as|while|when|but|and|which|who|after|amid|as)\b|\s[—–]\s")
+_ATTRIBUTION = re.compile(r"^[\w\s'’.-]{0,30}?:\s")
+_PROPER_NAME = re.compile(r"\b(?:(?:al|el|as|ash|ad|an|ar|at|ain|ayn)[\s-])?[A-Z][\w'’-]*\s$")
+_FACILITY_WORDS = re.compile(
+    r"\b(?:air base|airbase|air field|airfield|base|camp|garrison|military|forward operating|"
+    r"mission support site|landing zone|oil field|oilfield|gas fields?|field)\b"
+)
+#: How close (0-100) an unknown base name must be to a known one to be that site.
+_FUZZY = 85
 _CHAIN = re.compile(r"^\s*(?:and|&|-|/|–)\s*$")
 _SOURCE = re.compile(
     r"^[\w\s'’-]{0,25}?\b(?:said|says|say|told|announced|confirmed|reported|stated|"
@@ -58,6 +69,8 @@ class Target:
     score: float = 0.0
     how: str = ""
     start: int = 0
+    role: str = "patient"
+    sentence: int = 0
 
 
 class TargetReader:
@@ -75,6 +88,9 @@ class TargetReader:
         if not candidates:
             return None
         best = max(candidates, key=lambda t: t.score)
+        if best.site_key is None:
+            best = _named(best, candidates)
+        best = _crew(best, candidates)
         if best.nationality is None:
             nation = _victim_nation(frames, self.lexicon)
             if nation:
@@ -91,7 +107,9 @@ class TargetReader:
 
     def _read(self, frame: Frame, mention: Mention) -> Target | None:
         sentence = frame.sentence
-        site = self._site(mention)
+        if mention.text in ("USS", "U.S.S."):
+            return None  # the ship is read with its name by _ships
+        site = self._site(mention) or self._named_site(sentence, mention)
         tag = mention.get("target")
         target_type = site.type if site else (tag.value if tag else None)
         facility = bool(site) or (tag is not None and tag.detail == "places")
@@ -121,7 +139,35 @@ class TargetReader:
             score=score,
             how=how,
             start=mention.start,
+            role=role,
+            sentence=sentence.index,
         )
+
+    def _named_site(self, sentence: Sentence, mention: Mention) -> Site | None:
+        """A base named with a spelling the gazetteer lacks ("al-Asaf airbase"): fuzzy match."""
+        tag = mention.get("target")
+        if tag is None or tag.detail != "places" or tag.value != "military":
+            return None
+        before = sentence.text[: mention.start - sentence.start]
+        match = _PROPER_NAME.search(before)
+        if not match:
+            return None
+        name = match.group().strip(" -").lower()
+        names = self._site_names
+        found = process.extractOne(
+            name, [n for n in names if n[:1] == name[:1]], scorer=fuzz.ratio, score_cutoff=_FUZZY
+        )
+        return self.lexicon.sites[names[found[0]]] if found else None
+
+    @cached_property
+    def _site_names(self) -> dict[str, str]:
+        """Site aliases without their facility words: "al-asad", "taji", "conoco"."""
+        names = {}
+        for alias, site in self.lexicon.site_aliases().items():
+            core = _FACILITY_WORDS.sub("", alias).strip(" -")
+            if not site.sea and len(core) >= 5 and not _ARABIC.match(core):
+                names[core] = site.key
+        return names
 
     def _site(self, mention: Mention) -> Site | None:
         tag = mention.get("site")
@@ -148,6 +194,7 @@ class TargetReader:
                     score=1.3,
                     how="a USS ship",
                     start=start,
+                    sentence=sentence.index,
                 )
             )
         return ships
@@ -200,7 +247,44 @@ class TargetReader:
         return None, ""
 
 
-def _nation_code(sentence: Sentence, mention: Mention, *, ownership: bool) -> str | None:
+def _crew(best: Target, candidates: list[Target]) -> Target:
+    """ "US troops at a Syrian base", "a warship" ... "a US Navy destroyer": the forces
+    attacked there, or a later sentence, say whose the target is."""
+    if best.how.startswith(("hosts", "a USS")):
+        return best
+    for other in candidates:
+        if other is best or other.role != "patient" or other.type != "military":
+            continue
+        if other.nationality is None or other.nationality == best.nationality:
+            continue
+        if best.nationality is None and other.type == best.type:
+            return replace(best, nationality=other.nationality, how="named in another sentence")
+        if (
+            best.facility
+            and not other.facility
+            and other.sentence == best.sentence
+            and best.how.startswith("a nationality word")
+        ):
+            return replace(best, nationality=other.nationality, how="the forces attacked there")
+    return best
+
+
+def _named(best: Target, candidates: list[Target]) -> Target:
+    """ "a US warship" ... "USS Laboon": the same target, by its name."""
+    for other in candidates:
+        if (
+            other.site_key
+            and other.role == "patient"
+            and other.type == best.type
+            and other.nationality == best.nationality
+        ):
+            return replace(best, text=other.text, site=other.site, site_key=other.site_key)
+    return best
+
+
+def _nation_code(
+    sentence: Sentence, mention: Mention, *, ownership: bool, named: bool = False
+) -> str | None:
     """The nation a mention names, unless it is an affiliation ('Iran-backed') or negated."""
     tags = mention.all("nation")
     if not tags:
@@ -215,7 +299,7 @@ def _nation_code(sentence: Sentence, mention: Mention, *, ownership: bool) -> st
     name = tags[0]
     if mention.text.isupper() or "." in mention.text:  # "US base", "U.S. troops", "UK forces"
         return name.value
-    if ownership and rest.startswith(("'s", "’s")):
+    if named or (ownership and rest.startswith(("'s", "’s"))):
         return name.value
     return None
 
@@ -253,7 +337,8 @@ def _postmodifier(sentence: Sentence, mention: Mention) -> str | None:
             return None
         between = sentence.lower[mention.end - sentence.start : m.start - sentence.start]
         if m.has("nation") and _POSTMOD_GAP.match(between):
-            return _nation_code(sentence, m, ownership=True)
+            # "embassy of the United States", "l'ambassade des États-Unis"
+            return _nation_code(sentence, m, ownership=True, named=bool(between.strip()))
         return None
     return None
 
@@ -278,15 +363,17 @@ def _hosting(sentence: Sentence, mention: Mention) -> str | None:
 
 
 def _stationed(sentence: Sentence) -> str | None:
-    """'U.S. troops are stationed at a military base...': the forces a place hosts."""
+    """'U.S. troops are stationed at a military base...' ('w której stacjonują amerykańscy
+    żołnierze'): the forces a place hosts, named just before or after the verb."""
     mentions = sentence.mentions
     for n, m in enumerate(mentions):
         if not m.has("stationed"):
             continue
-        for prior in reversed(mentions[max(0, n - 3) : n]):
-            if m.start - prior.end > 30:
-                break
-            code = _nation_code(sentence, prior, ownership=False)
+        nearby = [*reversed(mentions[max(0, n - 3) : n]), *mentions[n + 1 : n + 3]]
+        for other in nearby:
+            if min(abs(m.start - other.end), abs(other.start - m.end)) > 30:
+                continue
+            code = _nation_code(sentence, other, ownership=False)
             if code:
                 return code
     return None
@@ -295,8 +382,7 @@ def _stationed(sentence: Sentence) -> str | None:
 def _role(frame: Frame, mention: Mention) -> str:
     """patient (attacked), victim, agent (attacker), source (who speaks) or neutral."""
     sentence = frame.sentence
-    rest = sentence.lower[mention.end - sentence.start :]
-    if _SOURCE.match(rest):
+    if _is_source(sentence, mention):
         return "source"
     anchors = frame.anchors or [m for m in frame.main if m.has("strike")]
     if any(_same_clause_after(sentence, a, mention) for a in anchors):
@@ -309,7 +395,9 @@ def _role(frame: Frame, mention: Mention) -> str:
         return "neutral"
     anchor = later[0]
     between = [m for m in frame.main if mention.end <= m.start < anchor.start]
-    if any(m.has("passive") for m in between) or _participle(sentence, anchor):
+    if any(m.has("passive") or m.has("defending") for m in between) or _participle(
+        sentence, anchor
+    ):
         return "patient"
     if any(m.has("strike") and _participle(sentence, m) for m in between):
         return "patient"
@@ -348,10 +436,10 @@ def _victim_nation(frames: list[Frame], lexicon: Lexicon) -> str | None:
     for frame in frames:
         sentence = frame.sentence
         casualties = [m for m in frame.main if m.has("killed") or m.has("injured")]
-        if not casualties:
-            continue
         for m in frame.main:
             if not m.has("nation") or not any(abs(m.start - c.start) <= 60 for c in casualties):
+                continue
+            if not _person(frame, m) or _is_source(sentence, m):
                 continue
             code = _nation_code(sentence, m, ownership=False)
             if code:
@@ -359,6 +447,23 @@ def _victim_nation(frames: list[Frame], lexicon: Lexicon) -> str | None:
     if not counts:
         return None
     return counts.most_common(1)[0][0]
+
+
+def _person(frame: Frame, mention: Mention) -> bool:
+    """'Americans', 'a U.S. contractor', 'Turkish soldiers': a nation naming people."""
+    if mention.text.lower().endswith(("ans", "ons", "ese", "is")) and not mention.text.isupper():
+        return True
+    return any(
+        0 <= m.start - mention.end <= 15
+        and (t := m.get("target")) is not None
+        and t.detail == "people"
+        for m in frame.main
+    )
+
+
+def _is_source(sentence: Sentence, mention: Mention) -> bool:
+    rest = sentence.lower[mention.end - sentence.start :]
+    return bool(_SOURCE.match(rest) or _ATTRIBUTION.match(rest))
 
 
 _NUMBER_BEFORE = re.compile(r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|an)\s+$")

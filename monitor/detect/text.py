@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -19,6 +20,8 @@ from monitor.detect.lexicon import Lexicon, Mention
 _BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*\s+")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _DUPLICATE_RATIO = 90
+#: A lede sentence has at least this many words (not a byline or a label).
+_MIN_WORDS = 5
 _ABBREVIATIONS = frozenset(
     [
         "u.s",
@@ -108,6 +111,9 @@ class Sentence:
     caption: bool = False
     paragraph: int = 0
     mentions: list[Mention] = field(default_factory=list)
+    #: Time expressions, filled and cached by the date reader.
+    times: list[Any] | None = None
+    words: int = 0
 
     def tagged(self, kind: str) -> list[Mention]:
         """Mentions with a tag of ``kind``, in order."""
@@ -124,6 +130,8 @@ class Document:
         self.lower = _lower(self.text)
         self.mentions = lexicon.find(self.lower, self.text)
         self.sentences = _sentences(self.text, self.lower, len(self.title))
+        self._body = [s for s in self.sentences[1:] if not s.caption]
+        self._lede = [s for s in self._body if s.words >= _MIN_WORDS]
         starts = [m.start for m in self.mentions]
         for sentence in self.sentences:
             lo = bisect.bisect_left(starts, sentence.start)
@@ -137,11 +145,11 @@ class Document:
 
     def body(self) -> list[Sentence]:
         """Body sentences, captions excluded."""
-        return [s for s in self.sentences[1:] if not s.caption]
+        return self._body
 
     def lede(self, count: int = 4) -> list[Sentence]:
         """The first ``count`` body sentences that are real sentences."""
-        return [s for s in self.body() if len(_WORD.findall(s.text)) >= 5][:count]
+        return self._lede[:count]
 
 
 def _lower(text: str) -> str:
@@ -195,6 +203,7 @@ def _sentences(text: str, lower: str, title_end: int) -> list[Sentence]:
                     lower[offset + start : offset + end],
                     caption=caption,
                     paragraph=paragraph,
+                    words=line.count(" ", start, end) + 1,
                 )
             )
         offset += len(line) + 1

@@ -1,44 +1,89 @@
-"""Watch rules: which configured rules an extracted attack hits."""
+"""Watch rules: which configured rules an extracted attack hits.
+
+A rule lists conditions; an attack hits it when every condition given holds (any value
+within one list). Text comparisons ignore case, accents of spelling ("al-Asad" and "al
+Asad") and punctuation. A named site in a rule matches the attack's site whatever
+spelling either uses, when the gazetteer knows the site (data/sites.toml), else when the
+rule's name appears in the attack's place or target.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
+from functools import cache
 
-from monitor.config import WatchRule
+from monitor.config import SiteConfig, WatchRule
+from monitor.detect import lexicon as lexicon_module
 from monitor.records import Attack
 
 _MISSILES = frozenset({"missile", "ballistic missile", "cruise missile"})
+_NON_WORD = re.compile(r"[\W_]+")
 
 
 def matching_rules(attack: Attack, text: str, rules: Sequence[WatchRule]) -> tuple[str, ...]:
     """Names of the rules ``attack`` hits; ``text`` is the item's text (for keywords)."""
-    lowered = text.lower()
-    return tuple(rule.name for rule in rules if rule_matches(rule, attack, lowered))
+    folded = f" {normalise(text)} "
+    return tuple(rule.name for rule in rules if rule_matches(rule, attack, folded))
 
 
-def rule_matches(rule: WatchRule, attack: Attack, lowered_text: str) -> bool:
-    """True when every condition the rule sets holds for the attack."""
-    place = " ".join(filter(None, (attack.place, attack.site, attack.target))).lower()
+def rule_matches(rule: WatchRule, attack: Attack, folded_text: str) -> bool:
+    """True when every condition the rule sets holds for the attack.
+
+    ``folded_text`` is the item's text through :func:`normalise`, padded with spaces.
+    """
+    where = f" {normalise(' '.join(filter(None, (attack.place, attack.site, attack.target))))} "
     checks = (
         not rule.target_types or attack.target_type in rule.target_types,
-        not rule.target_nationalities or attack.target_nationality in rule.target_nationalities,
-        not rule.countries or (attack.country or "") in rule.countries,
-        not rule.sites or any(_site_named(site.name, site.aliases, place) for site in rule.sites),
-        not rule.places or any(p.lower() in place for p in rule.places),
+        not rule.target_nationalities
+        or (attack.target_nationality or "").upper() in _upper(rule.target_nationalities),
+        not rule.countries or (attack.country or "").upper() in _upper(rule.countries),
+        not rule.sites or any(_site_matches(site, attack, where) for site in rule.sites),
+        not rule.places or any(_contains(where, p) for p in rule.places),
         not rule.perpetrators
-        or any(p.lower() in (attack.perpetrator or "").lower() for p in rule.perpetrators),
+        or any(_contains(f" {normalise(attack.perpetrator or '')} ", p) for p in rule.perpetrators),
         not rule.weapons or _weapon_matches(attack.weapon, rule.weapons),
         rule.min_killed is None or (attack.killed or 0) >= rule.min_killed,
         rule.min_casualties is None
         or (attack.killed or 0) + (attack.injured or 0) >= rule.min_casualties,
-        not rule.keywords or any(k.lower() in lowered_text for k in rule.keywords),
-        not any(k.lower() in lowered_text for k in rule.exclude_keywords),
+        not rule.keywords or any(_contains(folded_text, k) for k in rule.keywords),
+        not any(_contains(folded_text, k) for k in rule.exclude_keywords),
     )
     return all(checks)
 
 
-def _site_named(name: str, aliases: list[str], place: str) -> bool:
-    return any(n.lower() in place for n in (name, *aliases) if n)
+def normalise(text: str) -> str:
+    """Lower case, accents and punctuation folded: "Ayn al-Asad" -> "ayn al asad"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", stripped).split())
+
+
+def _contains(folded: str, phrase: str) -> bool:
+    needle = normalise(phrase)
+    return bool(needle) and f" {needle} " in folded
+
+
+def _upper(values: list[str]) -> set[str]:
+    return {v.upper() for v in values}
+
+
+def _site_matches(site: SiteConfig, attack: Attack, where: str) -> bool:
+    names = [site.name, *site.aliases]
+    known = _site_keys()
+    if attack.site and any(known.get(normalise(n)) == attack.site for n in names):
+        return True
+    if site.country and attack.country and site.country.upper() != attack.country.upper():
+        return False
+    return any(_contains(where, n) for n in names)
+
+
+@cache
+def _site_keys() -> dict[str, str]:
+    """Every spelling of a gazetteer site (normalised) -> its site key."""
+    sites = lexicon_module.load().site_aliases()
+    return {normalise(alias): site.key for alias, site in sites.items()}
 
 
 def _weapon_matches(weapon: str | None, wanted: list[str]) -> bool:

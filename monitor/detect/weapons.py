@@ -30,11 +30,12 @@ _AFTERMATH = frozenset(
     }
 )
 _MISSILES = ("ballistic", "cruise", "missile")
-_MUNITION_COUNT = re.compile(
-    r"(\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|a dozen|dozen)"
-    r"\s+(?:[\w\-]+\s+){0,3}$"
+_NUMBER = (
+    r"\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|a dozen|dozen"
 )
+#: A number, then up to three words that are not numbers, right before the weapon.
+_MUNITION_COUNT = re.compile(rf"\b({_NUMBER})\s+(?:(?!(?:{_NUMBER})\b)[\w\-]+\s+){{0,3}}$")
 _WORDS = {
     "one": 1,
     "two": 2,
@@ -60,6 +61,9 @@ _WORDS = {
     "a dozen": 12,
     "dozen": 12,
 }
+_MONTH_BEFORE = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$"
+)
 _CALIBRE = re.compile(r"\b\d+\s?-?mm\b")
 _COUNTED = frozenset({"rocket", "mortar", "drone", "ballistic", "cruise", "missile", "carbomb"})
 
@@ -153,9 +157,11 @@ class WeaponReader:
 
 
 def _protesters(frames: list[Frame]) -> bool:
-    return any(
-        t.value == "protesters" for frame in frames[:3] for m in frame.main for t in m.all("actor")
-    )
+    for frame in frames[:3]:
+        for m in frame.main:
+            if any(t.value == "protesters" for t in m.all("actor")) or "protest" in m.text.lower():
+                return True
+    return False
 
 
 def _munitions(frames: list[Frame], lexicon: Lexicon) -> int | None:
@@ -167,9 +173,10 @@ def _munitions(frames: list[Frame], lexicon: Lexicon) -> int | None:
             before = sentence.lower[
                 max(0, m.start - sentence.start - 40) : m.start - sentence.start
             ]
-            match = _MUNITION_COUNT.search(_CALIBRE.sub(" ", before))
-            if not match:
-                continue
+            before = _CALIBRE.sub(" ", before)
+            match = _MUNITION_COUNT.search(before)
+            if not match or _MONTH_BEFORE.search(before, 0, match.start()):
+                continue  # none, or a date: "the Feb. 15 rocket attack"
             token = match.group(1).replace(",", "")
             value = int(token) if token.isdigit() else _WORDS.get(token)
             if value and value < 1000:
