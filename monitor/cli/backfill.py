@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -16,12 +16,12 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from monitor.alerts.dispatcher import Dispatcher
-from monitor.backfill import BackfillSummary, run_backfill
 from monitor.cli.common import err_console, state
-from monitor.daemon.instance import process_name
-from monitor.fetch.sources import Source
-from monitor.pipeline import AlertMode, Pipeline
+
+if TYPE_CHECKING:
+    from monitor.backfill import BackfillSummary
+    from monitor.fetch.sources import Source
+    from monitor.pipeline import AlertMode
 
 
 def register(app: typer.Typer) -> None:
@@ -103,6 +103,12 @@ def backfill(
     Exit status: 0 when everything was read, 1 when a source or record had to be skipped
     (the rest is stored; the summary says what and where), 2 on bad arguments.
     """
+    # Imported here, not at the top: every other command starts faster without the pipeline.
+    from monitor.alerts.dispatcher import Dispatcher
+    from monitor.backfill import run_backfill
+    from monitor.daemon.instance import process_name
+    from monitor.pipeline import Pipeline
+
     start = parse_date(since, "--since")
     end = parse_date(until, "--until", end_of_day=True)
     if start and end and start >= end:
