@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,13 +15,14 @@ import pytest
 from sqlmodel import func, select
 
 from monitor.config import Settings
+from monitor.daemon.metrics import Metrics
 from monitor.daemon.polljob import PollCycle
 from monitor.daemon.scheduler import Daemon
 from monitor.fetch.client import Fetcher
 from monitor.store.database import Database
 from monitor.store.models import Delivery, Feed, Item, utcnow
 from tests.alerting import add_incident, alert_settings
-from tests.conftest import make_settings
+from tests.conftest import REPO, make_settings
 from tests.feedgen import attack, filler, rss
 from tests.servers import HTTPTestServer, Request, Response
 
@@ -224,3 +226,13 @@ async def test_each_digest_subscription_gets_a_job_on_its_cron_in_its_time_zone(
     finally:
         scheduler.shutdown(wait=False)
         await fetcher.aclose()
+
+
+def test_every_metric_is_documented_in_the_readme(sqlite_db: Database) -> None:
+    exposed = re.findall(r"^# TYPE (\S+) (\S+)", Metrics(sqlite_db).render().decode(), re.M)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Health and metrics") : readme.index("### Scaling out")]
+    for name, kind in exposed:
+        counter = kind == "counter" and not name.endswith("_total")
+        documented = f"{name}_total" if counter else name
+        assert f"`{documented}" in section, f"{documented} is not in the README's metrics table"
