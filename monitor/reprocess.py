@@ -62,7 +62,6 @@ _CLEARED: dict[str, Any] = {
     "outlets_count": 0,
     # Counted again by the rebuild; the old revision is restored if it was higher.
     "revision": 1,
-    "merged_into_id": None,
 }
 
 
@@ -275,8 +274,21 @@ def _settle(
 def _retire(
     session: Session, incident: Incident, before: _Before, summary: ReprocessSummary
 ) -> None:
+    if incident.id not in before.revisions:  # started and merged away during this run
+        _forget(session, incident)
+        return
     if incident.id in before.alerted:
         summary.retired += 1
         return
     summary.deleted += 1
+    _forget(session, incident)
+
+
+def _forget(session: Session, incident: Incident) -> None:
+    """Delete an incident, first unpointing the incidents once merged into it."""
+    session.execute(
+        update(Incident)
+        .where(col(Incident.merged_into_id) == incident.id)
+        .values(merged_into_id=None)
+    )
     session.delete(incident)

@@ -86,10 +86,14 @@ class Assigner:
         if found is None:
             reused = row_for_new(item.id or 0, index) if row_for_new else None
             return self._start(session, item, index, report, now, reused)
-        incident, why = found.incident, found.score
-        assert isinstance(incident, Incident)
+        # Of the incidents found to be one, the oldest stays: ids never move forward, so
+        # alerts already sent keep their subject and reprocessing lands on the same ids.
+        group = sorted(
+            (i for i in (found.incident, *found.merge) if isinstance(i, Incident)),
+            key=lambda i: i.id or 0,
+        )
+        incident, merged, why = group[0], group[1:], found.score
         log.debug("item %s attack %d joins incident %s (%s)", item.id, index, incident.id, why)
-        merged = [m for m in found.merge if isinstance(m, Incident)]
         return self._join(session, item, index, report, incident, why, now, merged)
 
     def _start(

@@ -62,6 +62,8 @@ MATCH_THRESHOLD = 3.0
 AMBIGUITY_MARGIN = 1.0
 #: Without any date to compare, a report needs the same site, place or names and this more.
 UNDATED_EXTRA = 1.0
+#: Evidence at or below this many points forbids merging two incidents.
+STRONG_DISAGREEMENT = -1.0
 #: Proper names (not crowded, not a perpetrator's) two reports must share to count as
 #: evidence of the same place.
 NAMES_FOR_PLACE = 1
@@ -294,8 +296,9 @@ def decide_all(
 
 
 def compatible(incident: IncidentLike, other: IncidentLike, link: Report | None = None) -> bool:
-    """Whether two incidents can be one attack: nothing rules it out, the places agree or
-    one has none, dates agree if both have one, and if only one has, the weekday named by
+    """Whether two incidents can be one attack: nothing rules it out, nothing strongly
+    disagrees (death tolls, weapon, target type), the places agree or one has none, dates
+    are at most a day apart if both have one, and if only one has, the weekday named by
     the other (or by the ``link``, the report that matches both) fits it."""
     return _fits(incident, other, link) or _fits(other, incident, link)
 
@@ -310,6 +313,10 @@ def _fits(incident: IncidentLike, other: IncidentLike, link: Report | None) -> b
         )
     found = score(pseudo, incident)
     if found.vetoed or found.place == "other" or found.total <= 0:
+        return False
+    if any(points <= STRONG_DISAGREEMENT for _, points in found.evidence):
+        return False  # e.g. death tolls far apart: two attacks, whatever links them
+    if any(name == "date: two days apart" for name, _ in found.evidence):
         return False
     return not found.one_sided or found.weekday_fits
 

@@ -139,3 +139,29 @@ def test_a_dry_run_changes_nothing(db: Database) -> None:
 def _all_deliveries(db: Database) -> list[Delivery]:
     with db.session() as session:
         return list(session.exec(select(Delivery)).all())
+
+
+def test_incidents_merged_at_ingest_are_rebuilt_under_the_same_id(db: Database) -> None:
+    pipeline, detector = scripted_pipeline(SETTINGS, db)
+    detector.say("undated", replace(ASAD, event_date=None))
+    detector.say("vague", replace(ASAD, place=None, site=None))
+    detector.say("full", ASAD)
+    undated = replace(entry("undated", "Rockets hit Ain al-Asad on Monday.", DAY), published=None)
+    ingest_all(
+        pipeline,
+        [
+            (feed(db, "archive"), undated),
+            (feed(db, "wire"), entry("vague", "Rockets hit a base in Iraq.", DAY)),
+            (
+                feed(db, "paper"),
+                entry("full", "On Monday rockets struck the Ain al-Asad base.", DAY),
+            ),
+        ],
+    )
+    before = state(db)
+    reprocess(pipeline)
+    after = state(db)
+    assert after[0] == before[0] and after[2:] == before[2:]  # the incident, the items
+    with db.session() as session:
+        merged = session.get(Incident, 2)
+    assert merged is not None and (merged.sources_count, merged.merged_into_id) == (0, 1)
