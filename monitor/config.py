@@ -74,17 +74,27 @@ class FetchSettings(_Section):
         "monitor/0.1 (+https://github.com/monitor/monitor; news monitoring)",
         description="User-Agent header sent with every request.",
     )
-    connect_timeout: Duration = Field(timedelta(seconds=10), description="TCP/TLS connect timeout.")
+    connect_timeout: Duration = Field(
+        timedelta(seconds=10), description="DNS resolution plus TCP/TLS connect, per connection."
+    )
     read_timeout: Duration = Field(
-        timedelta(seconds=20), description="Longest wait between two chunks of a response."
+        timedelta(seconds=20),
+        description="Longest silence while waiting for the answer or its next chunk.",
     )
     total_timeout: Duration = Field(
-        timedelta(seconds=60), description="Longest time one download may take, all included."
+        timedelta(seconds=60),
+        description="Longest time one fetch may take, redirects included (stops servers that "
+        "drip bytes).",
     )
     max_response_bytes: int = Field(
-        10_000_000, ge=1024, description="Downloads larger than this are aborted (bytes)."
+        10_000_000,
+        ge=1024,
+        description="Largest body accepted, once decompressed; the download is aborted as soon "
+        "as it goes over (bytes).",
     )
-    max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed per request.")
+    max_redirects: int = Field(
+        5, ge=0, le=20, description="Redirects followed per fetch (loops are detected)."
+    )
     max_concurrency: int = Field(64, ge=1, description="Requests in flight at once, overall.")
     max_per_host: int = Field(4, ge=1, description="Requests in flight at once to one host.")
     allow_private_networks: bool = Field(
@@ -117,10 +127,15 @@ class PollingSettings(_Section):
         timedelta(minutes=1), description="First retry delay after a failure; doubles each time."
     )
     backoff_max: Duration = Field(
-        timedelta(hours=4), description="Ceiling of the failure back-off (with jitter)."
+        timedelta(hours=4),
+        description="Ceiling of the failure back-off; a feed that keeps failing is retried "
+        "this often.",
     )
     unhealthy_after: int = Field(
-        5, ge=1, description="Consecutive failures after which a feed is flagged unhealthy."
+        5,
+        ge=1,
+        description="Consecutive failures after which a feed is flagged unhealthy (a 410 Gone "
+        "flags it at once).",
     )
 
 
@@ -224,6 +239,17 @@ class WatchRule(_Section):
         return [v.upper() for v in values]
 
 
+def is_email_address(value: str) -> bool:
+    """Whether ``value`` is one plain address (``name@domain``, or ``Name <name@domain>``)."""
+    from email.utils import parseaddr
+
+    if any(c in value for c in "\r\n,;"):
+        return False
+    _, address = parseaddr(value)
+    local, _, domain = address.rpartition("@")
+    return bool(local) and bool(domain) and " " not in address
+
+
 class ChannelConfig(_Section):
     """Where alerts go. ``type`` picks the channel; each type reads its own keys."""
 
@@ -241,7 +267,10 @@ class ChannelConfig(_Section):
     secret_file: str | None = Field(
         None, description="webhook: file holding the HMAC signing secret."
     )
-    timeout: Duration = Field(timedelta(seconds=15), description="webhook/email: send timeout.")
+    timeout: Duration = Field(
+        timedelta(seconds=15),
+        description="webhook: request timeout (email uses smtp.timeout).",
+    )
 
     @model_validator(mode="after")
     def _required_keys(self) -> ChannelConfig:
@@ -249,6 +278,11 @@ class ChannelConfig(_Section):
             raise ValueError("an email channel needs 'to' (a list of addresses)")
         if self.type == "webhook" and not self.url:
             raise ValueError("a webhook channel needs 'url'")
+        if self.url is not None and not re.match(r"^https?://[^\s/]+", self.url):
+            raise ValueError(f"url must be an http:// or https:// URL, got {self.url!r}")
+        bad = [a for a in self.to if not is_email_address(a)]
+        if bad:
+            raise ValueError(f"not email addresses: {bad}")
         return self
 
 
@@ -303,6 +337,18 @@ class SmtpSettings(_Section):
     password_file: str | None = Field(None, description="File holding the password.")
     sender: str = Field("monitor@localhost", description="From address of alerts.")
     timeout: Duration = Field(timedelta(seconds=30), description="Connect and command timeout.")
+    ca_file: str | None = Field(
+        None,
+        description="PEM file of CA certificates to trust for starttls/tls, for a server "
+        "with a private or self-signed certificate (default: the system's).",
+    )
+
+    @field_validator("sender")
+    @classmethod
+    def _valid_sender(cls, value: str) -> str:
+        if not is_email_address(value):
+            raise ValueError(f"not an email address: {value!r}")
+        return value
 
 
 class AlertSettings(_Section):
@@ -315,6 +361,11 @@ class AlertSettings(_Section):
     retry_max: Duration = Field(timedelta(hours=1), description="Ceiling of the retry delay.")
     batch_size: int = Field(50, ge=1, description="Deliveries claimed per dispatch round.")
     digest_max_incidents: int = Field(100, ge=1, description="Most incidents listed in one digest.")
+    digest_send_empty: bool = Field(
+        False,
+        description="Send scheduled digests that list no incident ('nothing new'), "
+        "so subscribers know monitor is alive.",
+    )
 
 
 class DaemonSettings(_Section):

@@ -34,7 +34,11 @@ class DispatchSummary:
 
 
 def retry_delay(attempts: int, base: timedelta, ceiling: timedelta) -> timedelta:
-    """Delay before the next try: ``base * 2 ** (attempts - 1)``, capped at ``ceiling``."""
+    """Delay before the next try: ``base * 2 ** (attempts - 1)``, capped at ``ceiling``.
+
+    With the defaults (30s, 1h, 8 attempts) a delivery is tried at about 0, 30s, 1.5m,
+    3.5m, 7.5m, 15.5m, 31.5m and 1h 3.5m, then marked failed.
+    """
     return min(ceiling, base * (2 ** max(attempts - 1, 0)))
 
 
@@ -105,6 +109,14 @@ class Dispatcher:
                 result = SendResult(False, f"{type(exc).__name__}: {exc}")
         self._record(delivery, result, summary)
 
+    def _delay(self, attempts: int, asked: float | None) -> timedelta:
+        """The back-off, or longer when the receiver asked (Retry-After, up to retry_max)."""
+        alerts = self.settings.alerts
+        delay = retry_delay(attempts, alerts.retry_base, alerts.retry_max)
+        if asked is not None:
+            delay = max(delay, min(timedelta(seconds=asked), alerts.retry_max))
+        return delay
+
     def _record(self, delivery: Delivery, result: SendResult, summary: DispatchSummary) -> None:
         now = utcnow()
         with self.db.session() as session:
@@ -117,10 +129,7 @@ class Dispatcher:
                 row.status, row.sent_at, row.last_error = "sent", now, None
                 summary.sent += 1
             elif result.retryable and row.attempts < self.settings.alerts.max_attempts:
-                alerts = self.settings.alerts
-                row.next_attempt_at = now + retry_delay(
-                    row.attempts, alerts.retry_base, alerts.retry_max
-                )
+                row.next_attempt_at = now + self._delay(row.attempts, result.retry_after)
                 row.last_error = result.detail
                 summary.retried += 1
             else:
@@ -129,6 +138,38 @@ class Dispatcher:
             session.add(row)
         if not result.ok:
             summary.errors.append(f"delivery {delivery.id} ({delivery.channel}): {result.detail}")
-            log.warning(
-                "delivery %s via %s failed: %s", delivery.id, delivery.channel, result.detail
-            )
+        _log_outcome(row, result)
+
+
+def _log_outcome(row: Delivery, result: SendResult) -> None:
+    extra = {
+        "action": "deliver",
+        "delivery": row.id,
+        "subscription": row.subscription,
+        "channel": row.channel,
+        "status": row.status,
+        "attempts": row.attempts,
+    }
+    where = f"delivery {row.id} ({row.kind}, {row.subscription} via {row.channel})"
+    if result.ok:
+        log.info("%s sent: %s", where, result.detail, extra=extra)
+    elif row.status == "pending":
+        when = f"{row.next_attempt_at:%H:%M:%S}" if row.next_attempt_at else "?"
+        log.warning(
+            "%s failed (attempt %d), retrying at %s UTC: %s",
+            where,
+            row.attempts,
+            when,
+            result.detail,
+            extra=extra,
+        )
+    else:
+        log.error(
+            "%s failed for good after %d attempt(s): %s (`monitor deliveries retry %s` "
+            "queues it again)",
+            where,
+            row.attempts,
+            result.detail,
+            row.id,
+            extra=extra,
+        )

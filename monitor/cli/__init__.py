@@ -10,11 +10,13 @@ import typer
 
 from monitor import __version__
 from monitor.cli import (
+    alert,
     backfill,
     classify,
     config_cmd,
     db,
     deliveries,
+    digest,
     export,
     feeds,
     incidents,
@@ -69,6 +71,8 @@ app.add_typer(incidents.app, name="incidents")
 app.add_typer(export.app, name="export")
 classify.register(app)
 app.add_typer(deliveries.app, name="deliveries")
+digest.register(app)
+app.add_typer(alert.app, name="alert")
 app.add_typer(db.app, name="db")
 app.add_typer(config_cmd.app, name="config")
 

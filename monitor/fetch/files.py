@@ -17,12 +17,13 @@ def read_feed_file(
     started = time.monotonic()
     file = Path(path)
     try:
-        size = file.stat().st_size
-        if size > max_bytes:
-            raise ResponseTooLargeError(f"{file}: {size} bytes exceeds {max_bytes}", url=str(file))
-        body = file.read_bytes()
+        with file.open("rb") as handle:
+            # Read one byte past the cap rather than trust stat(): pipes and devices lie.
+            body = handle.read(max_bytes + 1)
     except OSError as exc:
         raise FetchError(f"{file}: {exc.strerror or exc}", url=str(file)) from exc
+    if len(body) > max_bytes:
+        raise ResponseTooLargeError(f"{file}: larger than {max_bytes} bytes", url=str(file))
     digest = body_hash(body)
     return FetchResult(
         url=file.as_uri() if file.is_absolute() else str(file),

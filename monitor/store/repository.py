@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from monitor.config import FeedConfig
@@ -80,6 +81,21 @@ def all_feeds(session: Session) -> list[Feed]:
 def feed_by_name(session: Session, name: str) -> Feed | None:
     """The feed called ``name``, if any."""
     return session.exec(select(Feed).where(Feed.name == name)).first()
+
+
+def feed_by_url(session: Session, url: str) -> Feed | None:
+    """The first feed polling ``url``, if any."""
+    return session.exec(select(Feed).where(Feed.url == url).order_by(col(Feed.id))).first()
+
+
+def update_feed_states(session: Session, states: Sequence[Mapping[str, Any]]) -> None:
+    """Write the fetch state of many feeds in one go; each mapping holds the feed's ``id``.
+
+    Mappings with the same keys become one executemany UPDATE, so a poll cycle costs a
+    few statements, not one round trip per feed.
+    """
+    if states:
+        session.execute(update(Feed), [dict(state) for state in states])
 
 
 # --- items -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ class ConsoleChannel:
 
     def __init__(self, name: str, console: Console | None = None) -> None:
         self.name = name
-        self.console = console or Console(highlight=False, soft_wrap=True)
+        self.console = console or Console(highlight=False)
 
     def send(self, payload: dict[str, Any], rendered: Rendered) -> SendResult:
         """Print the alert's text (feed values are shown literally, never as markup)."""
