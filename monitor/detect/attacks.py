@@ -90,7 +90,7 @@ class AttackBuilder:
         location = self.places.locate(frames[:4], target, lede)
         weapon = self._weapon(ctx, frames, later, event_date)
         killed, injured, notes = self._casualties(ctx, frames, context, event_date, target)
-        perpetrator = self.actors.read(ctx.doc, frames)
+        perpetrator = self.actors.read(ctx.doc, frames, _elsewhere)
         evidence = [
             Evidence("sentence", f.sentence.text[:300], round(f.score, 2)) for f in frames[:3]
         ]
@@ -376,6 +376,11 @@ def _without_attackers(killed: int, counts: list[tuple[Frame, casualties.Sentenc
             if count.kind == "killed" and count.attackers and count.total == killed:
                 return count.victims if count.victims is not None else killed
     return killed
+
+
+def _elsewhere(sentence: Sentence) -> bool:
+    """A sentence about another time: "In December a similar barrage..."."""
+    return bool(_OTHER_TIME.search(sentence.lower))
 
 
 def _only_zeros(frame: Frame) -> bool:

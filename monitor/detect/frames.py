@@ -25,6 +25,7 @@ STATISTIC = re.compile(
 )
 _AGGREGATE = re.compile(r"\b(?:since|over the past|in the past|so far|this year|within \d+ days)\b")
 _MODAL_WINDOW = 60
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
 _TEMPORAL = frozenset(
     {"after", "following", "a day after", "days after", "hours after", "the day after"}
 )
@@ -32,7 +33,10 @@ _PLURAL_SINCE = re.compile(r"\b(?:attacks|strikes|bombings|assaults)\b[^.;]{0,60
 _FROM = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?(?:[\w\-’']+\s+){0,3}$")
 _SAME_EVENT = re.compile(r"\s*(?:being|it was|they were|it had been|coming under)\b")
 _CONTINUED = re.compile(r",\s+(?:killing|wounding|injuring|leaving|which|that|who|in which)\b")
-_BY = re.compile(r"\bby\s+(?:the\s+)?$")
+_BY = re.compile(
+    r"(?<!held )(?<!controlled )(?<!run )(?<!backed )(?<!armed )(?<!supported )(?<!led )"
+    r"\bby\s+(?:the\s+)?$"
+)
 _MONTHS = {
     m: n
     for n, names in enumerate(
@@ -285,7 +289,22 @@ def _agents(sentence: Sentence, main: list[Mention], anchors: list[Mention]) -> 
     first = anchors[0].start
     before = [m for m in main if m.start < first]
     passive = any(m.has("passive") or m.has("defending") for m in before)
-    agents = [] if passive else [m for m in before if m.has("actor") or m.has("nation")]
+    # "Two US soldiers killed in rocket attack": people before a casualty word are victims.
+    victims_until = max(
+        (m.start for m in before if m.has("killed") or m.has("injured")), default=-1
+    )
+    arabic = bool(_ARABIC.search(sentence.lower))  # adjectives follow their nouns
+    agents = (
+        []
+        if passive or arabic
+        else [
+            m
+            for m in before
+            if (m.has("actor") or m.has("nation"))
+            and (m.has("actor") or not m.has("target"))  # "USS Mason": those attacked
+            and m.start > victims_until
+        ]
+    )
     for m in main:
         if m.start > first and m.has("actor"):
             prefix = sentence.lower[

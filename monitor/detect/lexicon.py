@@ -346,9 +346,9 @@ def _load_actors(lex: Lexicon) -> None:
             if actor.nation:
                 # State forces say whose they are: "US jets", "Israeli warplanes".
                 lex.add(phrase, Tag("nation", actor.nation, "demonyms"), where)
-            elif not actor.generic:
+            elif target := entry.get("target", None if actor.generic else "militia"):
                 # Armed groups are attacked too: "US strikes hit Kataib Hezbollah".
-                lex.add(phrase, Tag("target", "militia", "people"), where)
+                lex.add(phrase, Tag("target", target, "people"), where)
 
 
 def _load_genres(lex: Lexicon) -> None:
