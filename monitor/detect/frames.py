@@ -62,6 +62,10 @@ _YEAR_BEFORE = re.compile(
     r"(?:\b(?P<m>[a-z]{3,9})\.?\s+(?P<d>\d{1,2}),?\s+)?\b(?P<y>(?:19|20)\d\d)(?:'s|’s|,)?\s+"
     r"(?:[a-z][\w\-’']*\s+){0,2}$"
 )
+_MONTH_BEFORE = re.compile(
+    r"\bthe\s+(january|february|march|april|june|july|august|september|october|november|"
+    r"december)(?:'s|’s)?\s+(?:[a-z][\w\-’']*\s+){0,2}$"
+)
 _ATTACK_NOUNS = frozenset(
     {
         "attack",
@@ -194,6 +198,10 @@ def _dated_reference(sentence: Sentence, mention: Mention, reference: date | Non
     before = sentence.lower[
         max(0, mention.start - sentence.start - 50) : mention.start - sentence.start
     ]
+    named = _MONTH_BEFORE.search(before)
+    if named:  # "the January drone attack", in May: a past one
+        month = _MONTHS.get(named.group(1))
+        return month is not None and (reference.month - month) % 12 >= 1
     match = _YEAR_BEFORE.search(before)
     if not match:
         return False
