@@ -379,10 +379,35 @@ class DaemonSettings(_Section):
         timedelta(minutes=5),
         description="How long a claimed feed or delivery stays with a process that died.",
     )
-    health_host: str = Field("127.0.0.1", description="Address of the health/metrics server.")
+    claim_batch: int = Field(
+        100,
+        ge=1,
+        description="Due feeds a process claims at a time; it claims again when they are done, "
+        "so several processes share one cycle.",
+    )
+    stop_timeout: Duration = Field(
+        timedelta(seconds=20),
+        description="On SIGTERM/SIGINT, how long in-flight polls and sends may run before they "
+        "are abandoned (their leases are released or expire; nothing is half-written).",
+    )
+    housekeeping_interval: Duration = Field(
+        timedelta(hours=1), description="How often old items are purged (see retention)."
+    )
+    health_host: str = Field(
+        "127.0.0.1",
+        description="Address of the health/metrics server (0.0.0.0 in a container). "
+        "Env: MONITOR_HEALTH_HOST.",
+    )
     health_port: int | None = Field(
         None,
+        ge=0,
+        le=65535,
         description="Port of /healthz and /metrics; unset: no server. Env: MONITOR_HEALTH_PORT.",
+    )
+    stale_after: Duration = Field(
+        timedelta(minutes=5),
+        description="/healthz fails when the scheduler has not completed a poll cycle for this "
+        "long (at least three ticks).",
     )
     log_format: Literal["text", "json"] = Field(
         "text", description="Log lines as text or JSON. Env: MONITOR_LOG_FORMAT."
@@ -392,7 +417,8 @@ class DaemonSettings(_Section):
     )
     retention: Duration | None = Field(
         timedelta(days=180),
-        description="Items older than this that belong to no incident are deleted.",
+        description="Items stored longer ago than this that belong to no incident are deleted; "
+        "0 keeps them forever.",
     )
 
 
@@ -459,6 +485,7 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "MONITOR_LOG_FORMAT": ("daemon", "log_format"),
     "MONITOR_LOG_LEVEL": ("daemon", "log_level"),
     "MONITOR_HEALTH_PORT": ("daemon", "health_port"),
+    "MONITOR_HEALTH_HOST": ("daemon", "health_host"),
     "MONITOR_SMTP_HOST": ("smtp", "host"),
     "MONITOR_SMTP_PORT": ("smtp", "port"),
     "MONITOR_SMTP_USERNAME": ("smtp", "username"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +52,16 @@ def expand_sources(specs: list[str]) -> Iterator[Source]:
             raise SourceError(f"{spec}: no such file, directory or http(s) URL")
 
 
+def _opml_source(opml: Path, location: str, category: str | None) -> Source:
+    """An OPML outline's feed: a URL, or a file path relative to the OPML file."""
+    if location.startswith(("http://", "https://")):
+        return Source("url", location, location, category)
+    local = Path(location.removeprefix("file://"))
+    resolved = str((opml.parent / local).resolve())
+    kind: Literal["jsonl", "file"] = "jsonl" if local.suffix.lower() in JSONL_SUFFIXES else "file"
+    return Source(kind, resolved, resolved, category)
+
+
 def _readable_suffix(path: Path) -> bool:
     return path.suffix.lower() in (*JSONL_SUFFIXES, *OPML_SUFFIXES, *FEED_SUFFIXES)
 
@@ -61,18 +71,24 @@ def _file_sources(path: Path) -> Iterator[Source]:
     resolved = str(path.resolve())
     if suffix in OPML_SUFFIXES:
         for feed in read_opml(path):
-            yield Source("url", feed.url, feed.url, feed.category)
+            yield _opml_source(path, feed.url, feed.category)
     elif suffix in JSONL_SUFFIXES:
         yield Source("jsonl", resolved, resolved)
     else:
         yield Source("file", resolved, resolved)
 
 
-def read_jsonl(path: str | Path, *, batch_size: int = 500) -> Iterator[list[Entry]]:
+def read_jsonl(
+    path: str | Path,
+    *,
+    batch_size: int = 500,
+    on_problem: Callable[[str], None] | None = None,
+) -> Iterator[list[Entry]]:
     """Articles of a JSON Lines file (``{"url","title","published","text"}``), in batches.
 
     Lines are streamed, so memory stays bounded whatever the file's size. A line that is
-    not a JSON object raises :class:`SourceError` naming the file and line.
+    not a usable article is skipped and reported to ``on_problem`` as ``path:line: why``;
+    a file that cannot be read raises :class:`SourceError`.
     """
     batch: list[Entry] = []
     try:
@@ -80,7 +96,13 @@ def read_jsonl(path: str | Path, *, batch_size: int = 500) -> Iterator[list[Entr
             for number, line in enumerate(handle, 1):
                 if not line.strip():
                     continue
-                batch.append(article_entry(_json_object(line, path, number)))
+                try:
+                    batch.append(article_entry(_json_object(line, path, number)))
+                except SourceError as exc:
+                    if on_problem is None:
+                        raise
+                    on_problem(str(exc))
+                    continue
                 if len(batch) >= batch_size:
                     yield batch
                     batch = []
@@ -99,6 +121,8 @@ def _json_object(line: str, path: str | Path, number: int) -> dict[str, object]:
         raise SourceError(f"{path}:{number}: not JSON: {exc}") from exc
     if not isinstance(data, dict):
         raise SourceError(f"{path}:{number}: expected a JSON object")
+    if not (data.get("title") or data.get("text") or data.get("content")):
+        raise SourceError(f"{path}:{number}: an article needs a title or a text")
     return data
 
 

@@ -17,6 +17,8 @@ from sqlmodel import Session, create_engine
 from monitor.errors import StorageError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: PostgreSQL advisory lock key held while migrating.
+MIGRATION_LOCK = 0x6D6F6E00
 
 
 def normalise_url(url: str) -> str:
@@ -63,6 +65,11 @@ class Database:
         """Apply the Alembic migrations up to ``revision``."""
         try:
             with self.engine.begin() as connection:
+                if not self.is_sqlite:
+                    # Several processes starting at once migrate one after the other.
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                    )
                 cfg = alembic_config(self.url)
                 cfg.attributes["connection"] = connection
                 command.upgrade(cfg, revision)

@@ -6,7 +6,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import delete, func, or_, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from monitor.config import FeedConfig
@@ -279,3 +280,88 @@ def claim_due_feeds(
         feed.lease_owner, feed.lease_expires_at = owner, lease_until
         session.add(feed)
     return feeds
+
+
+def release_feed_leases(session: Session, owner: str) -> int:
+    """Give back every feed ``owner`` still holds (a clean stop), so others poll them now."""
+    feeds = session.exec(select(Feed).where(Feed.lease_owner == owner)).all()
+    for feed in feeds:
+        feed.lease_owner = feed.lease_expires_at = None
+        session.add(feed)
+    return len(feeds)
+
+
+def renew_feed_leases(
+    session: Session, owner: str, feed_ids: Sequence[int], lease_until: datetime
+) -> int:
+    """Extend ``owner``'s leases on ``feed_ids`` (the polls still in flight) to ``lease_until``."""
+    if not feed_ids:
+        return 0
+    result = session.execute(
+        update(Feed)
+        .where(col(Feed.id).in_(list(feed_ids)), col(Feed.lease_owner) == owner)
+        .values(lease_expires_at=lease_until)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def serialize(session: Session, key: int) -> None:
+    """Hold a transaction-scoped lock on ``key`` so processes take turns (PostgreSQL).
+
+    SQLite needs nothing: its transactions start with ``BEGIN IMMEDIATE`` and so already
+    take turns.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(func.pg_advisory_xact_lock(key)))
+
+
+# --- daemon figures and housekeeping ----------------------------------------------------
+
+
+def poll_lag_seconds(session: Session, now: datetime) -> float:
+    """How late the most overdue enabled feed is (0 when none is due), in seconds."""
+    due_since = func.min(func.coalesce(Feed.next_poll_at, Feed.created_at))
+    query = select(due_since).where(
+        Feed.enabled, or_(col(Feed.next_poll_at).is_(None), col(Feed.next_poll_at) <= now)
+    )
+    oldest = session.exec(query).one()
+    if oldest is None:
+        return 0.0
+    if isinstance(oldest, str):  # SQLite hands back coalesce() of datetimes as text
+        oldest = datetime.fromisoformat(oldest)
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=now.tzinfo)
+    return max(0.0, (now - oldest).total_seconds())
+
+
+def feed_health_counts(session: Session) -> dict[str, int]:
+    """Enabled feeds by health: ``{"healthy": n, "unhealthy": m}``."""
+    query = select(Feed.healthy, func.count()).where(Feed.enabled).group_by(col(Feed.healthy))
+    counts = {"healthy": 0, "unhealthy": 0}
+    for healthy, n in session.exec(query).all():
+        counts["healthy" if healthy else "unhealthy"] += n
+    return counts
+
+
+def delete_orphan_items(session: Session, stored_before: datetime, limit: int = 1000) -> int:
+    """Delete up to ``limit`` items stored before ``stored_before`` that report no incident.
+
+    Items that others point to as their original are kept until those copies go first, so
+    no reference is left dangling.
+    """
+    copy = aliased(Item)
+    linked = select(ItemIncident.item_id).where(ItemIncident.item_id == Item.id)
+    referenced = select(copy.id).where(copy.duplicate_of_id == Item.id)
+    ids = session.exec(
+        select(Item.id)
+        .where(
+            col(Item.fetched_at) < stored_before,
+            ~linked.exists(),
+            ~referenced.exists(),
+        )
+        .order_by(col(Item.id))
+        .limit(limit)
+    ).all()
+    if ids:
+        session.execute(delete(Item).where(col(Item.id).in_(list(ids))))
+    return len(ids)

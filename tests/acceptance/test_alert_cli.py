@@ -54,8 +54,8 @@ def test_digest_preview_shows_the_next_digest_and_sends_nothing(workdir: Path) -
     result = run(["digest", "--preview", "outbox"], workdir)
     assert result.returncode == 0, result.stderr
     assert "Subject: [monitor] Digest" in result.stdout
-    # The seed is a round-up (embassy, al-Asad, Conoco): one or more new incidents.
-    assert re.search(r"\b[1-3] new, 0 updated", result.stdout)
+    # one entry per incident of the seed round-up that hits the rule, none updated
+    assert re.search(r"Digest \S+: [1-9]\d* new, 0 updated", result.stdout)
     assert "us-diplomatic-military" in result.stdout
     assert "preview (not sent)" in result.stderr
     as_json = run(["digest", "outbox", "--format", "json"], workdir)
@@ -107,7 +107,7 @@ def test_deliveries_list_show_and_retry(tmp_path: Path) -> None:
     listing = run([*args, "deliveries", "list", "--status", "pending"], tmp_path, env)
     assert listing.returncode == 0, listing.stderr
     assert "ConnectError" in listing.stdout
-    assert re.search(r"\b[1-3] pending, 0 sent, 0 failed", listing.stdout)  # one per incident
+    assert re.search(r"[1-9]\d* pending, 0 sent, 0 failed", listing.stdout)
     shown = run([*args, "deliveries", "show", "1"], tmp_path, env)
     assert "Subject: [monitor] New:" in shown.stdout and "ops:incident-1:r1" in shown.stdout
     retried = run([*args, "deliveries", "retry", "1"], tmp_path, env)
