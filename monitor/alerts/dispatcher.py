@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import col, or_, select
 
 from monitor.alerts.channels import Channel, SendResult, build_channel
@@ -95,7 +96,29 @@ class Dispatcher:
                 session.add(row)
         return rows
 
+    def _renew(self, delivery: Delivery) -> bool:
+        """Extend this process's lease on one delivery just before sending it.
+
+        A batch can take longer than ``lease_ttl`` to send through slow channels; renewing
+        per delivery means every send starts with a full lease, so another process never
+        takes over a delivery that is about to be sent. False when the lease was lost.
+        """
+        with self.db.session() as session:
+            renewed = session.execute(
+                update(Delivery)
+                .where(
+                    col(Delivery.id) == delivery.id,
+                    col(Delivery.lease_owner) == self.owner,
+                    col(Delivery.status) == "pending",
+                )
+                .values(lease_expires_at=utcnow() + self.settings.daemon.lease_ttl)
+            )
+            return bool(getattr(renewed, "rowcount", 0))
+
     def _deliver(self, delivery: Delivery, summary: DispatchSummary) -> None:
+        if not self._renew(delivery):
+            log.info("delivery %s: lease lost to another process; not sent here", delivery.id)
+            return
         channel = self.channels.get(delivery.channel)
         if channel is None:
             result = SendResult(

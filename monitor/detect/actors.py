@@ -10,6 +10,7 @@ militias", "fired from Houthi-controlled territory"): suspected.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitor.detect.frames import Frame
@@ -18,17 +19,29 @@ from monitor.detect.text import Document, Sentence
 
 _CONTROLLED = re.compile(r"^-(?:controlled|held|run)")
 _SOURCE = re.compile(
-    r"^[\w\s'’.-]{0,30}?\b(?:said|says|say|told|announced|confirmed|confirms|reported|"
+    r"^[\w\s'’.()-]{0,30}?\b(?:said|says|say|told|announced|confirmed|confirms|reported|"
     r"stated|acknowledged|tweeted|wrote|added|spokes(?:man|woman|person)|statement)\b"
 )
 _CLAIM_SENTENCES = 16
 _SAID_IT = re.compile(
     r"[\w\s,'’()-]{0,80}?\b(?:said|says|announced|stated)\b(?:\s+(?:on|late|early)\s+\w+)?"
     r"(?:\s+that)?\s+(?:it|its fighters|they)\s+(?:had\s+)?(?:carried out|launched|fired|"
-    r"targeted|attacked|struck|hit|shot|detonated)\b"
+    r"targeted|attacked|struck|hit|shot|detonated|set off|planted|sent|was behind|were behind)\b"
 )
+#: "a little-known group calling itself Saraya Awliya al-Dam": a name the lexicon lacks.
+_CALLING_ITSELF = re.compile(
+    r"\b(?:calling itself|calls itself|which calls itself|called|named|known as)\s+"
+    r"(?:[\"“]([^\"”]{3,60})[\"”]|(?:the\s+)?((?:[A-Z][\w'’-]*|al-[\w'’-]+)"
+    r"(?:\s+(?:[A-Z][\w'’-]*|al-[\w'’-]+|of|the|to|for|in|al|el|and))*))"
+)
+#: "an al-Qaeda-affiliated group": the actor named is not the one acting.
+_AFFILIATED = re.compile(r"^-(?:affiliated|linked|backed|inspired|allied|aligned|style)")
+#: Attackers described, not named: never reported as claiming anything.
+_UNNAMED = frozenset({"suicide bomber"})
 _ATTRIBUTION = re.compile(r"^[\w\s'’.-]{0,30}?:\s")
-_LOCATIVE = re.compile(r"\b(?:in|inside|near|at|from|of|over|across)\s+(?:the\s+)?$")
+_LOCATIVE = re.compile(
+    r"(?:\b(?:in|inside|near|at|from|of|over|across|en|à|au|w|na|em|im)\s+(?:the\s+)?|في\s*)$"
+)
 
 
 @dataclass(frozen=True)
@@ -47,9 +60,15 @@ class ActorReader:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
 
-    def read(self, doc: Document, frames: list[Frame]) -> Perpetrator | None:
-        """The perpetrator of the attack reported by ``frames`` in ``doc``."""
-        sentences = [doc.headline, *doc.body()[:_CLAIM_SENTENCES]]
+    def read(
+        self,
+        doc: Document,
+        frames: list[Frame],
+        background: Callable[[Sentence], bool] = lambda s: False,
+    ) -> Perpetrator | None:
+        """The perpetrator of the attack reported by ``frames`` in ``doc``; sentences for
+        which ``background`` is true (about another event) are not read for claims."""
+        sentences = [s for s in [doc.headline, *doc.body()[:_CLAIM_SENTENCES]] if not background(s)]
         unclaimed = any(s.tagged("no_claim") for s in sentences)
         if not unclaimed:
             claimed = self._claim(sentences)
@@ -67,26 +86,47 @@ class ActorReader:
         return self._claim([frame.sentence]) or self._agent([frame])
 
     def _claim(self, sentences: list[Sentence]) -> Perpetrator | None:
+        """The first specific group claiming the attack (a description if nothing else)."""
+        fallback = None
         for sentence in sentences:
             if sentence.tagged("generic") or sentence.tagged("reference"):
                 continue
-            claims = sentence.tagged("claim")
-            actors = self._actors(sentence)
-            if claims:
-                actor = _nearest(sentence, claims[0], actors)
-                if actor:
-                    return self._perpetrator(actor, "claimed", sentence)
-            for actor in actors:
-                # "The group said on Tuesday it had launched two drones": a claim too.
-                if _SAID_IT.match(sentence.lower, actor.end - sentence.start):
-                    return self._perpetrator(actor, "claimed", sentence)
+            found = self._claim_in(sentence)
+            if found and not self._generic_name(found.name):
+                return found
+            fallback = fallback or found
+        return fallback
+
+    def _claim_in(self, sentence: Sentence) -> Perpetrator | None:
+        claims = sentence.tagged("claim")
+        actors = self._actors(sentence)
+        named = _CALLING_ITSELF.search(sentence.text)
+        if named and (claims or _SAID_IT.search(sentence.lower)):
+            span = (sentence.start + named.start(), sentence.start + named.end())
+            known = [a for a in actors if span[0] <= a.start < span[1]]
+            if known:  # "calling itself the Guardians of Blood": a group the lexicon knows
+                return self._perpetrator(known[0], "claimed", sentence)
+            name = (named.group(1) or named.group(2)).strip(' ,."”')
+            return Perpetrator(name, "claimed", None, sentence.text[:200])
+        if claims:
+            actor = _subject(claims[0], actors)
+            if actor:
+                return self._perpetrator(actor, "claimed", sentence)
+        for actor in actors:
+            # "The group said on Tuesday it had launched two drones": a claim too.
+            if _SAID_IT.match(sentence.lower, actor.end - sentence.start):
+                return self._perpetrator(actor, "claimed", sentence)
         return None
+
+    def _generic_name(self, name: str) -> bool:
+        actor = self.lexicon.actors.get(name)
+        return actor is None or actor.generic
 
     def _agent(self, frames: list[Frame]) -> Perpetrator | None:
         for frame in frames:
             sentence = frame.sentence
             agents = [m for m in frame.agents if not _source(sentence, m)]
-            actors = [m for m in agents if m.has("actor")]
+            actors = [m for m in agents if m.has("actor") and m.get("actor").value not in _UNNAMED]  # type: ignore[union-attr]
             actors.sort(key=lambda m: self._generic(m))
             if actors:
                 status = "suspected" if sentence.tagged("blame") else None
@@ -123,7 +163,14 @@ class ActorReader:
         return None
 
     def _actors(self, sentence: Sentence) -> list[Mention]:
-        actors = sentence.tagged("actor")
+        """Named actors of a sentence (named before generic; affiliations left out)."""
+        actors = [
+            m
+            for m in sentence.tagged("actor")
+            if not _AFFILIATED.match(sentence.lower[m.end - sentence.start :])
+            and (t := m.get("actor")) is not None
+            and t.value not in _UNNAMED
+        ]
         return sorted(actors, key=self._generic)
 
     def _controlled(self, sentence: Sentence) -> Mention | None:
@@ -145,11 +192,12 @@ class ActorReader:
         return Perpetrator(name, status, actor.nation, sentence.text[:200])
 
 
-def _nearest(sentence: Sentence, cue: Mention, actors: list[Mention]) -> Mention | None:
-    """The actor closest before a claim cue ("X claimed"), else the first after it."""
+def _subject(cue: Mention, actors: list[Mention]) -> Mention | None:
+    """Who claims: the first actor before the cue ("X, a group linked to Y, claimed"),
+    else the first after it ("claimed by X")."""
     before = [a for a in actors if a.end <= cue.start]
     if before:
-        return min(before, key=lambda a: cue.start - a.end)
+        return min(before, key=lambda a: a.start)
     after = [a for a in actors if a.start >= cue.end]
     return after[0] if after else None
 
@@ -165,7 +213,9 @@ def _forces(frame: Frame) -> str | None:
     first = frame.anchors[0].start if frame.anchors else sentence.end
     for m in frame.main:
         tag = m.get("target")
-        if m.start >= first or not tag or tag.value not in ("military", "police"):
+        if m.start >= first or not tag or tag.detail != "people":
+            continue
+        if tag.value not in ("military", "police"):
             continue
         if _source(sentence, m):
             continue
@@ -182,7 +232,7 @@ def _attached(frame: Frame, mention: Mention) -> bool:
     before = sentence.lower[
         max(0, mention.start - sentence.start - 12) : mention.start - sentence.start
     ]
-    if _LOCATIVE.search(before):
+    if _LOCATIVE.search(before) or before.endswith(("pro-", "anti-")):
         return False
     for anchor in frame.anchors:
         gap = sentence.lower[mention.end - sentence.start : anchor.start - sentence.start]

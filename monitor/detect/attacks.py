@@ -10,6 +10,7 @@ another target in the same days.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -21,7 +22,7 @@ from monitor.detect.lexicon import Lexicon
 from monitor.detect.places import PlaceReader
 from monitor.detect.targets import Target, TargetReader
 from monitor.detect.text import Document, Sentence
-from monitor.detect.weapons import WeaponReader
+from monitor.detect.weapons import WeaponReader, WeaponReading
 from monitor.records import Attack, Evidence
 
 _OTHER_TIME = re.compile(
@@ -77,45 +78,33 @@ class AttackBuilder:
 
     def main(self, ctx: Context, frames: list[Frame], context: list[Frame]) -> Attack:
         """The item's main attack from its event frames (``context``: later sentences)."""
-        evidence = [
-            Evidence("sentence", f.sentence.text[:300], round(f.score, 2)) for f in frames[:3]
-        ]
         target = self.targets.best(frames[:4])
-        if target:
-            evidence.append(Evidence("target", _describe(target), round(target.score, 2)))
         seen = {f.sentence.index for f in frames}
         later = [f for f in context if f.sentence.index not in seen and _about(f, target)]
         event_date, date_note = self._date(ctx, frames + later)
-        evidence.append(Evidence("date", date_note))
         lede = [
             ctx.frames[s.index]
             for s in [ctx.doc.headline, *ctx.doc.lede(2)]
             if s.index in ctx.frames
         ]
         location = self.places.locate(frames[:4], target, lede)
+        weapon = self._weapon(ctx, frames, later, event_date)
+        killed, injured, notes = self._casualties(ctx, frames, context, event_date, target)
+        perpetrator = self.actors.read(ctx.doc, frames, _elsewhere)
+        evidence = [
+            Evidence("sentence", f.sentence.text[:300], round(f.score, 2)) for f in frames[:3]
+        ]
+        if target:
+            evidence.append(Evidence("target", _describe(target), round(target.score, 2)))
+        evidence.append(Evidence("date", date_note))
         if location.place:
             evidence.append(Evidence("place", location.how))
-        first = frames[0].sentence.index if frames else -1
-        weapon = self.weapons.read(
-            [
-                f
-                for f in frames
-                if f.sentence.index == first or not self._foreign(ctx, f, event_date)
-            ]
-        )
-        if weapon.weapon == "unknown" and later:
-            # Nothing named in the lede: a later sentence about the attack may say it.
-            weapon = self.weapons.read(frames + later)
-        evidence.append(
-            Evidence("weapon", f"words: {', '.join(dict.fromkeys(weapon.words)) or 'none'}")
-        )
-        killed, injured, notes = self._casualties(ctx, frames, context, event_date, target)
+        words = ", ".join(dict.fromkeys(weapon.words)) or "none"
+        evidence.append(Evidence("weapon", f"words: {words}"))
         evidence.extend(Evidence("casualties", n) for n in notes)
-        perpetrator = self.actors.read(ctx.doc, frames)
         if perpetrator:
-            evidence.append(
-                Evidence("perpetrator", f"{perpetrator.status or 'stated'}: {perpetrator.text}")
-            )
+            status = perpetrator.status or "stated"
+            evidence.append(Evidence("perpetrator", f"{status}: {perpetrator.text}"))
         return Attack(
             event_date=event_date,
             country=location.country,
@@ -132,6 +121,20 @@ class AttackBuilder:
             perpetrator_status=perpetrator.status if perpetrator else None,
             evidence=tuple(evidence),
         )
+
+    def _weapon(
+        self, ctx: Context, frames: list[Frame], later: list[Frame], event_date: date | None
+    ) -> WeaponReading:
+        """The weapons of the attack's own sentences (not those dated to another day)."""
+        first = frames[0].sentence.index if frames else -1
+        own = [
+            f for f in frames if f.sentence.index == first or not self._foreign(ctx, f, event_date)
+        ]
+        weapon = self.weapons.read(own)
+        if weapon.weapon == "unknown" and later:
+            # Nothing named in the lede: a later sentence about the attack may say it.
+            weapon = self.weapons.read(frames + later)
+        return weapon
 
     # --- round-ups ---------------------------------------------------------------------
 
@@ -208,36 +211,8 @@ class AttackBuilder:
         reports: list[tuple[date, str]] = []
         loose: list[TimeExpr] = []
         for position, frame in enumerate(frames):
-            sentence = frame.sentence
-            exprs = [
-                e for e in ctx.times.get(sentence.index, []) if not frame.in_background(e.start)
-            ]
-            if frame.focus:
-                exprs = [e for e in exprs if frame.focus[0] <= e.start < frame.focus[1]]
-            statement = self._statement_date(ctx, sentence, exprs)
-            for expr in exprs:
-                reporting = self.dates.is_reporting_date(sentence, expr)
-                # "today's attack", quoted in a statement made on Wednesday: Wednesday.
-                anchor = statement if expr.offset is not None and statement else ctx.reference
-                found = self.dates.resolve(expr, anchor, ctx.mentioned, ctx.today)
-                if found is None:
-                    if not reporting:
-                        loose.append(expr)
-                    continue
-                note = f"'{expr.text}' -> {found}" + (
-                    f" (reference {ctx.reference})" if ctx.reference else ""
-                )
-                if reporting and self.dates.previous_day(sentence):
-                    found, reporting = found - timedelta(days=1), False
-                    note += ", the day before the statement"
-                if ctx.reference and found > ctx.reference + timedelta(days=2):
-                    continue
-                old = ctx.reference and (ctx.reference - found).days > _BACKGROUND_DAYS
-                if position > _LEAD_FRAMES and old:
-                    continue  # a later sentence dating an older event
-                (reports if reporting else events).append(
-                    (found, note + (", day of the statement" if reporting else ""))
-                )
+            for found, note, reporting in self._dates_in(ctx, frame, position, loose):
+                (reports if reporting else events).append((found, note))
         if events or reports:
             return (events or reports)[0]
         inferred = _year_from_weekday(loose, ctx.today)
@@ -249,6 +224,38 @@ class AttackBuilder:
         if ctx.reference:
             return ctx.reference, f"no date in the text: publication date {ctx.reference}"
         return None, "no date in the text and no publication date"
+
+    def _dates_in(
+        self, ctx: Context, frame: Frame, position: int, loose: list[TimeExpr]
+    ) -> Iterator[tuple[date, str, bool]]:
+        """The dates one sentence gives the attack: (date, how, is it a statement's day).
+        Expressions that cannot be resolved alone are added to ``loose``."""
+        sentence = frame.sentence
+        exprs = [e for e in ctx.times.get(sentence.index, []) if not frame.in_background(e.start)]
+        if frame.focus:
+            exprs = [e for e in exprs if frame.focus[0] <= e.start < frame.focus[1]]
+        statement = self._statement_date(ctx, sentence, exprs)
+        for expr in exprs:
+            reporting = self.dates.is_reporting_date(sentence, expr)
+            # "today's attack", quoted in a statement made on Wednesday: Wednesday.
+            anchor = statement if expr.offset is not None and statement else ctx.reference
+            found = self.dates.resolve(expr, anchor, ctx.mentioned, ctx.today)
+            if found is None:
+                if not reporting:
+                    loose.append(expr)
+                continue
+            note = f"'{expr.text}' -> {found}" + (
+                f" (reference {ctx.reference})" if ctx.reference else ""
+            )
+            if reporting and self.dates.previous_day(sentence):
+                found, reporting = found - timedelta(days=1), False
+                note += ", the day before the statement"
+            if ctx.reference and found > ctx.reference + timedelta(days=2):
+                continue
+            old = ctx.reference and (ctx.reference - found).days > _BACKGROUND_DAYS
+            if position > _LEAD_FRAMES and old:
+                continue  # a later sentence dating an older event
+            yield found, note + (", day of the statement" if reporting else ""), reporting
 
     def _statement_date(
         self, ctx: Context, sentence: Sentence, exprs: list[TimeExpr]
@@ -369,6 +376,11 @@ def _without_attackers(killed: int, counts: list[tuple[Frame, casualties.Sentenc
             if count.kind == "killed" and count.attackers and count.total == killed:
                 return count.victims if count.victims is not None else killed
     return killed
+
+
+def _elsewhere(sentence: Sentence) -> bool:
+    """A sentence about another time: "In December a similar barrage..."."""
+    return bool(_OTHER_TIME.search(sentence.lower))
 
 
 def _only_zeros(frame: Frame) -> bool:

@@ -137,6 +137,8 @@ class DateReader:
         """Every full date (and month-year, as its first day) the document mentions."""
         dates: list[date] = []
         for sentence in doc.sentences:
+            if not _DIGIT.search(sentence.lower):
+                continue  # every full date has digits
             dates.extend(d for e in self.find(sentence) if (d := e.full))
             for match in self._month_year.finditer(sentence.lower):
                 month = self._months.get(match.group("m").rstrip("."))

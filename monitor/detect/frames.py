@@ -25,6 +25,7 @@ STATISTIC = re.compile(
 )
 _AGGREGATE = re.compile(r"\b(?:since|over the past|in the past|so far|this year|within \d+ days)\b")
 _MODAL_WINDOW = 60
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
 _TEMPORAL = frozenset(
     {"after", "following", "a day after", "days after", "hours after", "the day after"}
 )
@@ -32,7 +33,10 @@ _PLURAL_SINCE = re.compile(r"\b(?:attacks|strikes|bombings|assaults)\b[^.;]{0,60
 _FROM = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?(?:[\w\-’']+\s+){0,3}$")
 _SAME_EVENT = re.compile(r"\s*(?:being|it was|they were|it had been|coming under)\b")
 _CONTINUED = re.compile(r",\s+(?:killing|wounding|injuring|leaving|which|that|who|in which)\b")
-_BY = re.compile(r"\bby\s+(?:the\s+)?$")
+_BY = re.compile(
+    r"(?<!held )(?<!controlled )(?<!run )(?<!backed )(?<!armed )(?<!supported )(?<!led )"
+    r"\bby\s+(?:the\s+)?$"
+)
 _MONTHS = {
     m: n
     for n, names in enumerate(
@@ -57,6 +61,10 @@ _MONTHS = {
 _YEAR_BEFORE = re.compile(
     r"(?:\b(?P<m>[a-z]{3,9})\.?\s+(?P<d>\d{1,2}),?\s+)?\b(?P<y>(?:19|20)\d\d)(?:'s|’s|,)?\s+"
     r"(?:[a-z][\w\-’']*\s+){0,2}$"
+)
+_MONTH_BEFORE = re.compile(
+    r"\bthe\s+(january|february|march|april|june|july|august|september|october|november|"
+    r"december)(?:'s|’s)?\s+(?:[a-z][\w\-’']*\s+){0,2}$"
 )
 _ATTACK_NOUNS = frozenset(
     {
@@ -190,6 +198,10 @@ def _dated_reference(sentence: Sentence, mention: Mention, reference: date | Non
     before = sentence.lower[
         max(0, mention.start - sentence.start - 50) : mention.start - sentence.start
     ]
+    named = _MONTH_BEFORE.search(before)
+    if named:  # "the January drone attack", in May: a past one
+        month = _MONTHS.get(named.group(1))
+        return month is not None and (reference.month - month) % 12 >= 1
     match = _YEAR_BEFORE.search(before)
     if not match:
         return False
@@ -285,7 +297,22 @@ def _agents(sentence: Sentence, main: list[Mention], anchors: list[Mention]) -> 
     first = anchors[0].start
     before = [m for m in main if m.start < first]
     passive = any(m.has("passive") or m.has("defending") for m in before)
-    agents = [] if passive else [m for m in before if m.has("actor") or m.has("nation")]
+    # "Two US soldiers killed in rocket attack": people before a casualty word are victims.
+    victims_until = max(
+        (m.start for m in before if m.has("killed") or m.has("injured")), default=-1
+    )
+    arabic = bool(_ARABIC.search(sentence.lower))  # adjectives follow their nouns
+    agents = (
+        []
+        if passive or arabic
+        else [
+            m
+            for m in before
+            if (m.has("actor") or m.has("nation"))
+            and (m.has("actor") or not m.has("target"))  # "USS Mason": those attacked
+            and m.start > victims_until
+        ]
+    )
     for m in main:
         if m.start > first and m.has("actor"):
             prefix = sentence.lower[

@@ -127,7 +127,6 @@ class Lexicon:
     _phrases: dict[str, dict[Tag, str | None]] = field(default_factory=dict)
     _automaton: Any = None
     _trigger_automaton: Any = None
-    _ranks: dict[str, int] = field(default_factory=dict)
 
     # --- building ----------------------------------------------------------------------
 
@@ -141,17 +140,17 @@ class Lexicon:
     def compile(self) -> None:
         """Propagate compositional tags and build the automata."""
         self._compose()
+        ranks = {name: weapon.rank for name, weapon in self.weapons.items()}
         automaton = ahocorasick.Automaton()
         triggers = ahocorasick.Automaton()
         for key, tags in self._phrases.items():
-            entry = (len(key), tuple(tags.items()))
+            entry = _Entry.of(key, tags, ranks)
             automaton.add_word(key, entry)
-            if any(t.kind in ("weapon", "attack") for t in tags):
+            if entry.kinds & {"weapon", "attack"}:
                 triggers.add_word(key, entry)
         automaton.make_automaton()
         triggers.make_automaton()
         self._automaton, self._trigger_automaton = automaton, triggers
-        self._ranks = {name: weapon.rank for name, weapon in self.weapons.items()}
 
     def _compose(self) -> None:
         for key, tags in list(self._phrases.items()):
@@ -194,25 +193,50 @@ class Lexicon:
         """Cheap test: does the text contain any weapon or attack word at all?"""
         return next(self._matches(self._trigger_automaton, lowered, original), None) is not None
 
-    def _matches(self, automaton: Any, lowered: str, original: str) -> Any:
-        for last, (length, entries) in automaton.iter(lowered):
-            start, end = last - length + 1, last + 1
-            if not _at_boundaries(lowered, start, end):
+    @staticmethod
+    def _matches(automaton: Any, lowered: str, original: str) -> Any:
+        size = len(lowered)
+        for last, entry in automaton.iter(lowered):
+            start, end = last - entry.length + 1, last + 1
+            # Whole words only; Arabic attaches articles and prepositions to the word.
+            if not entry.arabic and (
+                (start and lowered[start - 1].isalnum()) or (end < size and lowered[end].isalnum())
+            ):
                 continue
-            tags = tuple(t for t, case in entries if case is None or original[start:end] == case)
+            if entry.case_free:
+                yield Mention(start, end, original[start:end], entry.tags, entry.kinds, entry.rank)
+                continue
+            text = original[start:end]
+            tags = tuple(t for t, case in entry.cased if case is None or text == case)
             if tags:
-                kinds = frozenset(t.kind for t in tags)
-                rank = max((self._ranks[t.value] for t in tags if t.kind == "weapon"), default=0)
-                yield Mention(start, end, original[start:end], tags, kinds, rank)
+                rank = entry.rank if any(t.kind == "weapon" for t in tags) else 0
+                yield Mention(start, end, text, tags, frozenset(t.kind for t in tags), rank)
 
 
-def _at_boundaries(text: str, start: int, end: int) -> bool:
-    if _ARABIC.match(text, start):
-        # Arabic attaches articles and prepositions to the word: no left boundary.
-        return True
-    before = text[start - 1] if start > 0 else " "
-    after = text[end] if end < len(text) else " "
-    return not (before.isalnum() or after.isalnum())
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """What the automaton stores for one phrase, precomputed for matching."""
+
+    length: int
+    tags: tuple[Tag, ...]
+    kinds: frozenset[str]
+    rank: int
+    arabic: bool
+    case_free: bool
+    cased: tuple[tuple[Tag, str | None], ...]
+
+    @classmethod
+    def of(cls, key: str, tags: dict[Tag, str | None], ranks: dict[str, int]) -> _Entry:
+        rank = max((ranks[t.value] for t in tags if t.kind == "weapon"), default=0)
+        return cls(
+            length=len(key),
+            tags=tuple(tags),
+            kinds=frozenset(t.kind for t in tags),
+            rank=rank,
+            arabic=bool(_ARABIC.match(key)),
+            case_free=all(case is None for case in tags.values()),
+            cased=tuple(tags.items()),
+        )
 
 
 def expand(phrase: str, where: str = "") -> list[str]:
@@ -322,9 +346,9 @@ def _load_actors(lex: Lexicon) -> None:
             if actor.nation:
                 # State forces say whose they are: "US jets", "Israeli warplanes".
                 lex.add(phrase, Tag("nation", actor.nation, "demonyms"), where)
-            elif not actor.generic:
+            elif target := entry.get("target", None if actor.generic else "militia"):
                 # Armed groups are attacked too: "US strikes hit Kataib Hezbollah".
-                lex.add(phrase, Tag("target", "militia", "people"), where)
+                lex.add(phrase, Tag("target", target, "people"), where)
 
 
 def _load_genres(lex: Lexicon) -> None:

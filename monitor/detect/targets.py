@@ -291,7 +291,7 @@ def _nation_code(
         return None
     rest = sentence.lower[mention.end - sentence.start :]
     before = sentence.lower[: mention.start - sentence.start]
-    if _AFFILIATION.match(rest) or _NEGATED.search(before):
+    if _AFFILIATION.match(rest) or _NEGATED.search(before) or before.endswith(("pro-", "anti-")):
         return None
     demonym = next((t for t in tags if t.detail == "demonyms"), None)
     if demonym:

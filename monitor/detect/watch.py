@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from monitor.config import SiteConfig, WatchRule
 from monitor.detect import lexicon as lexicon_module
@@ -24,8 +24,16 @@ _NON_WORD = re.compile(r"[\W_]+")
 
 def matching_rules(attack: Attack, text: str, rules: Sequence[WatchRule]) -> tuple[str, ...]:
     """Names of the rules ``attack`` hits; ``text`` is the item's text (for keywords)."""
-    folded = f" {normalise(text)} "
+    if not rules:
+        return ()
+    folded = _folded(text)
     return tuple(rule.name for rule in rules if rule_matches(rule, attack, folded))
+
+
+@lru_cache(maxsize=16)
+def _folded(text: str) -> str:
+    """The item's text, normalised once for every attack of the item."""
+    return f" {normalise(text)} "
 
 
 def rule_matches(rule: WatchRule, attack: Attack, folded_text: str) -> bool:
@@ -55,9 +63,11 @@ def rule_matches(rule: WatchRule, attack: Attack, folded_text: str) -> bool:
 
 def normalise(text: str) -> str:
     """Lower case, accents and punctuation folded: "Ayn al-Asad" -> "ayn al asad"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(_NON_WORD.sub(" ", stripped).split())
+    lowered = text.lower()
+    if not lowered.isascii():
+        decomposed = unicodedata.normalize("NFKD", lowered)
+        lowered = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_NON_WORD.sub(" ", lowered).split())
 
 
 def _contains(folded: str, phrase: str) -> bool:

@@ -8,10 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 from monitor.alerts.channels import SendResult
-from monitor.alerts.dispatcher import Dispatcher
+from monitor.alerts.dispatcher import Dispatcher, DispatchSummary
 from monitor.alerts.render import Rendered
 from monitor.store.database import Database
-from monitor.store.models import utcnow
+from monitor.store.models import Delivery, utcnow
 from tests.alerting import add_incident, alert_settings, delivery, queue_alert
 
 SETTINGS = alert_settings(
@@ -109,3 +109,33 @@ def test_a_permanent_refusal_fails_at_once_and_a_temporary_one_up_to_the_limit(
         dispatcher.dispatch(now=utcnow() + timedelta(hours=hour))
     assert (delivery(db, permanent).status, delivery(db, permanent).attempts) == ("failed", 1)
     assert (delivery(db, temporary).status, delivery(db, temporary).attempts) == ("failed", 3)
+
+
+def test_each_send_starts_with_a_full_lease_so_a_slow_batch_keeps_its_deliveries(
+    db: Database,
+) -> None:
+    first_id, second_id = queue(db, 2)
+    slow = Dispatcher(SETTINGS, db, "p1", {"files": Recorder()})
+    claimed = slow.claim(utcnow())
+    assert [d.id for d in claimed] == [first_id, second_id]
+    with db.session() as session:  # the first send took so long the batch lease nearly lapsed
+        row = session.get(Delivery, second_id)
+        assert row is not None
+        row.lease_expires_at = utcnow() + timedelta(seconds=2)
+        session.add(row)
+    assert slow._renew(claimed[1])
+    lease = delivery(db, second_id).lease_expires_at
+    assert lease is not None and lease > utcnow() + SETTINGS.daemon.lease_ttl / 2
+
+
+def test_a_delivery_whose_lease_was_taken_over_is_not_sent_twice(db: Database) -> None:
+    [delivery_id] = queue(db, 1)
+    mine, theirs = Recorder(), Recorder()
+    stalled = Dispatcher(SETTINGS, db, "p1", {"files": mine})
+    [row] = stalled.claim(utcnow())
+    later = utcnow() + SETTINGS.daemon.lease_ttl + timedelta(seconds=1)
+    assert Dispatcher(SETTINGS, db, "p2", {"files": theirs}).dispatch(now=later).sent == 1
+    summary = DispatchSummary()
+    stalled._deliver(row, summary)
+    assert (mine.keys, len(theirs.keys), summary.sent) == ([], 1, 0)
+    assert delivery(db, delivery_id).status == "sent"
