@@ -6,6 +6,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterator
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -72,10 +73,17 @@ class Format(StrEnum):
     geojson = "geojson"
 
 
-def item_record(item: Item, feed: str, incident_id: int | None) -> dict[str, Any]:
-    """The export contract of one item (see README, 'Export')."""
+def item_record(
+    item: Item, feed: str, incident_id: int | None, incident_date: date | None = None
+) -> dict[str, Any]:
+    """The export contract of one item (see README, 'Export').
+
+    An item whose text does not date its attack (an undated page saying "on Tuesday")
+    takes the date of the incident it was assigned to, reconciled from its other reports.
+    """
     verdict = Verdict.from_dict(item.verdict) if item.verdict else None
     main = verdict.primary if verdict else None
+    event_date = (main.event_date if main else None) or (incident_date if main else None)
     return {
         "guid": item.guid,
         "link": item.link,
@@ -87,7 +95,7 @@ def item_record(item: Item, feed: str, incident_id: int | None) -> dict[str, Any
         "watch": list(item.watch),
         "score": float(item.score),
         "incident_id": str(incident_id) if incident_id is not None else None,
-        "event_date": main.event_date.isoformat() if main and main.event_date else None,
+        "event_date": event_date.isoformat() if event_date else None,
         "country": main.country if main else None,
         "place": main.place if main else None,
         "target_type": main.target_type if main else None,
@@ -132,9 +140,7 @@ def items(
     if fmt is Format.geojson:
         raise MonitorError("items have no coordinates: use --format jsonl or csv")
     with state(ctx).database().session() as session:
-        rows = (
-            item_record(i, f, inc) for i, f, inc in repo.iter_items_with_primary_incident(session)
-        )
+        rows = (item_record(*row) for row in repo.iter_items_with_primary_incident(session))
         _write(rows, fmt, ITEM_COLUMNS)
 
 

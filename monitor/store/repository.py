@@ -407,8 +407,8 @@ def list_incidents(
 
 def iter_items_with_primary_incident(
     session: Session, batch: int = 1000
-) -> Iterator[tuple[Item, str, int | None]]:
-    """Every item with its feed's name and its main incident id, in id order, streamed."""
+) -> Iterator[tuple[Item, str, int | None, date | None]]:
+    """Every item with its feed's name, its main incident's id and event date, streamed."""
     last_id = 0
     while True:
         query = (
@@ -422,15 +422,17 @@ def iter_items_with_primary_incident(
         if not rows:
             return
         ids = [item.id for item, _, _ in rows]
-        primary = dict(
-            session.exec(
-                select(ItemIncident.item_id, ItemIncident.incident_id).where(
-                    col(ItemIncident.item_id).in_(ids), ItemIncident.is_primary
-                )
+        primary = {
+            item_id: (incident_id, event_date)
+            for item_id, incident_id, event_date in session.exec(
+                select(ItemIncident.item_id, ItemIncident.incident_id, col(Incident.event_date))
+                .join(Incident, col(Incident.id) == col(ItemIncident.incident_id))
+                .where(col(ItemIncident.item_id).in_(ids), ItemIncident.is_primary)
             ).all()
-        )
+        }
         for item, name, title in rows:
-            yield item, title or name, primary.get(item.id or 0)
+            incident_id, event_date = primary.get(item.id or 0, (None, None))
+            yield item, title or name, incident_id, event_date
         last_id = rows[-1][0].id or last_id
 
 

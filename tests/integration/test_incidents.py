@@ -146,7 +146,7 @@ def test_a_syndicated_copy_is_stored_linked_and_never_alerted(db: Database) -> N
     with db.session() as session:
         exported = {
             i.guid: (i.duplicate_of_id, inc)
-            for i, _, inc in repo.iter_items_with_primary_incident(session)
+            for i, _, inc, _ in repo.iter_items_with_primary_incident(session)
         }
     wire_id = next(i.id for i in _items(db) if i.guid == "wire")
     assert exported == {"wire": (None, incident.id), "copy": (wire_id, incident.id)}
@@ -198,7 +198,7 @@ def test_a_round_up_links_to_each_attack_it_reports(db: Database) -> None:
             .where(Item.guid == "roundup")
             .order_by(col(ItemIncident.attack_index))
         ).all()
-        exported = {i.guid: inc for i, _, inc in repo.iter_items_with_primary_incident(session)}
+        exported = {i.guid: inc for i, _, inc, _ in repo.iter_items_with_primary_incident(session)}
     assert [(i, p) for _, i, p in links] == [(0, True), (1, False), (2, False)]
     assert exported["roundup"] == found["ain al-asad air base"].id
 
@@ -254,7 +254,7 @@ def test_a_report_that_ties_two_incidents_together_merges_them(db: Database) -> 
     assert (kept.sources_count, kept.outlets_count, kept.event_date) == (3, 3, DAY)
     assert (gone.sources_count, gone.merged_into_id) == (0, kept.id)
     with db.session() as session:
-        exported = {i.guid: inc for i, _, inc in repo.iter_items_with_primary_incident(session)}
+        exported = {i.guid: inc for i, _, inc, _ in repo.iter_items_with_primary_incident(session)}
         keys = session.exec(select(IncidentKey).where(IncidentKey.incident_id == gone.id)).all()
     assert set(exported.values()) == {kept.id}
     assert keys == []

@@ -31,7 +31,7 @@ def state(db: Database) -> list[tuple[int | None, int, str | None, int, bool]]:
     with db.session() as session:
         rows = session.exec(select(Incident).order_by(col(Incident.id))).all()
         incidents = [(i.id, i.revision, i.site, i.sources_count, i.relevant) for i in rows]
-        items = [(i.guid, inc) for i, _, inc in repo.iter_items_with_primary_incident(session)]
+        items = [(i.guid, inc) for i, _, inc, _ in repo.iter_items_with_primary_incident(session)]
     return [*incidents, *items]  # type: ignore[list-item]
 
 
