@@ -53,6 +53,8 @@ class Feed(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True)
     url: str | None = Field(default=None, index=True)
+    #: The URL as the configuration gives it; ``url`` may differ after a permanent redirect.
+    config_url: str | None = None
     path: str | None = None
     #: Where the feed came from: config, cli, opml or backfill.
     origin: str = "config"

@@ -33,9 +33,13 @@ def sync_config_feeds(session: Session, feeds: Sequence[FeedConfig]) -> None:
     for conf in feeds:
         listed.add(conf.name)
         feed = existing.get(conf.name) or Feed(name=conf.name, created_at=utcnow())
-        if feed.url != conf.url or feed.path != conf.path:
-            feed.etag = feed.last_modified = feed.body_hash = None
-        feed.url, feed.path, feed.origin = conf.url, conf.path, "config"
+        # A feed that moved permanently keeps its new URL until the configuration changes.
+        config_changed = feed.config_url != conf.url or feed.path != conf.path
+        if config_changed:
+            if feed.url != conf.url or feed.path != conf.path:
+                feed.etag = feed.last_modified = feed.body_hash = None
+            feed.url, feed.config_url = conf.url, conf.url
+        feed.path, feed.origin = conf.path, "config"
         feed.enabled = conf.enabled
         feed.interval_s = int(conf.interval.total_seconds()) if conf.interval else None
         feed.fetch_full_text, feed.category = conf.fetch_full_text, conf.category
