@@ -272,7 +272,10 @@ def title_for(incident: MutableIncident | Attack) -> str:
         if incident.target_nationality and incident.target_type
         else incident.target_type
     )
-    where = incident.place or ""
+    # A place often names the target too ("eastern Syria, Mission Support Site Conoco"):
+    # the headline says each name once.
+    parts = [p.strip() for p in (incident.place or "").split(",") if p.strip()]
+    where = ", ".join(p for p in parts if not target or p.lower() not in target.lower())
     text = what + (f" on {target}" if target else "") + (f", {where}" if where else "")
     return text + (f" ({incident.country})" if incident.country else "")
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date
 
 from monitor.incidents.matcher import Report
-from monitor.incidents.reconcile import reconcile, sentences, summary_of
+from monitor.incidents.reconcile import reconcile, sentences, summary_of, title_for
 from monitor.records import Attack
 from monitor.store.models import Incident
 
@@ -93,6 +93,14 @@ def test_title_and_summary_come_from_the_reports() -> None:
     incident, _ = built(report)
     assert incident.title == "Rocket attack on US military target, Camp Taji (IQ)"
     assert incident.summary.startswith("Rockets hit Camp Taji on Monday, said Col. Ann Smith.")
+
+
+def test_a_title_names_the_target_once_when_the_place_repeats_it() -> None:
+    base = Attack(country="SY", place="eastern Syria, Mission Support Site Conoco", weapon="rocket")
+    attack = replace(base, target="Mission Support Site Conoco")
+    assert title_for(attack) == "Rocket attack on Mission Support Site Conoco, eastern Syria (SY)"
+    alone = Attack(country="IQ", place="Ain al-Asad Air Base", target="Ain al-Asad Air Base")
+    assert title_for(alone) == "Attack on Ain al-Asad Air Base (IQ)"
 
 
 def test_sentences_are_not_cut_after_abbreviations() -> None:
