@@ -87,7 +87,7 @@ class AttackBuilder:
             for s in [ctx.doc.headline, *ctx.doc.lede(2)]
             if s.index in ctx.frames
         ]
-        location = self.places.locate(frames[:4], target, lede)
+        location = self.places.locate(frames[:4], target, lede, ctx.doc.dateline)
         weapon = self._weapon(ctx, frames, later, event_date)
         killed, injured, notes = self._casualties(ctx, frames, context, event_date, target)
         perpetrator = self.actors.read(ctx.doc, frames, _elsewhere)
