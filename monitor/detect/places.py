@@ -15,6 +15,7 @@ from monitor.detect.frames import Frame
 from monitor.detect.lexicon import Lexicon, Mention, Site
 from monitor.detect.targets import Target
 
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
 _LOCATIVE = re.compile(
     r"\b(?:in|inside|near|across|throughout|of|at|en|dans|à|au|no|na|em|w|im|in der|في)\s+"
     r"(?:the\s+|la\s+|le\s+|el\s+)?(?:(?:north|south|east|west|northern|southern|eastern|"
@@ -57,7 +58,8 @@ class PlaceReader:
         if target and target.site:
             country = target.site.country
             place = _join(
-                _display(city) if city and _country_of(city) == country else None, target.text
+                self._display(city) if city and _country_of(city) == country else None,
+                target.text,
             )
             return Location(country, place, site_key, None, f"known site {target.site.name}")
         if sea:
@@ -68,7 +70,7 @@ class PlaceReader:
                 return Location(site=site_key, place=_facility(target), how="no place named")
             country_mention = dateline
         country = _country_of(country_mention)
-        place = _join(_display(country_mention), _facility(target))
+        place = _join(self._display(country_mention), _facility(target))
         if (
             site_key is None
             and target
@@ -76,9 +78,18 @@ class PlaceReader:
             and target.nationality
             and city
         ):
-            site_key = f"{target.nationality.lower()} embassy {city.text.lower()}"
+            city_key = self.lexicon.canonical_place(city.text)
+            site_key = f"{target.nationality.lower()} embassy {city_key}"
         how = "dateline" if country_mention is dateline else "place named"
         return Location(country, place, site_key, None, f"{how}: {country_mention.text}")
+
+    def _display(self, mention: Mention) -> str:
+        """A place as written; in another script, the spelling keys use ("بغداد": Baghdad),
+        so that reports in two languages name one place alike."""
+        if _ARABIC.search(mention.text):
+            canonical = self.lexicon.canonical_place(mention.text)
+            return canonical.title() if canonical != mention.text.lower() else mention.text
+        return _display(mention) or mention.text
 
     def _places(self, frames: list[Frame]) -> list[Mention]:
         found = []

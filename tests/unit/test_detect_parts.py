@@ -174,3 +174,10 @@ def test_a_datelines_words_leave_the_sentence_and_its_place_is_kept_apart() -> N
     body = doc.sentences[1]
     assert [m.text for m in body.mentions if m.has("place")] == ["Ankara"]
     assert doc.dateline is not None and doc.dateline.text == "ISTANBUL"
+
+
+def test_every_spelling_of_a_place_has_the_one_keys_use() -> None:
+    assert LEX.canonical_place("بغداد") == "baghdad"
+    assert LEX.canonical_place("Bagdad") == "baghdad"
+    assert LEX.canonical_place("Deir el-Zour") == "deir ez-zor"
+    assert LEX.canonical_place("Podgorica") == "podgorica"  # one spelling: itself
