@@ -27,7 +27,8 @@ _SPEECH = re.compile(
     r"\s+(?:on\s+|late\s+|early\s+|earlier\s+)*$"
 )
 _SPEECH_AFTER = re.compile(
-    r"^,?\s+(?:\S+\s+){0,7}?(?:said|says|announced|reported|confirmed|told|stated)\b"
+    r"^,?\s+(?:\S+\s+){0,7}?(?:said|says|announced|reported|confirmed|told|stated|"
+    r"identified|named)\b"
 )
 _PREVIOUS_DAY = re.compile(
     r"\b(?:the previous day|a day earlier|the day before|the night before)\b"
