@@ -284,7 +284,7 @@ class AttackBuilder:
         if killed:
             killed = _without_attackers(killed, counts)
         deaths_told = any(
-            m.has("killed")
+            m.has("killed") and not casualties.reflexive(f.sentence, m)
             for f, _ in counts
             if not casualties.running_toll(f.sentence)
             for m in f.main

@@ -139,6 +139,14 @@ def figures(text: str) -> tuple[int | None, int | None]:
         ("A contractor was killed.", (1, None)),
         ("The war, which has killed 30,000 people since October, goes on.", (None, None)),
         ("The bomb, which exploded on Dec. 31, wounded two guards.", (None, 2)),
+        # a stated toll is the total, not one more death
+        ("A third soldier died on Thursday, raising the death toll to three.", (3, None)),
+        # nobody hurt, in other languages
+        ("Não houve feridos.", (None, 0)),
+        ("Il n'y a pas eu de blessés.", (None, 0)),
+        ("Es gab keine Verletzten.", (None, 0)),
+        ("وأضاف البيان أن الهجوم لم يسفر عن إصابات.", (None, 0)),
+        ("لم يعرف عدد الإصابات.", (None, None)),  # "the number hurt is not known"
     ],
 )
 def test_casualty_phrases(text: str, expected: tuple[int | None, int | None]) -> None:
