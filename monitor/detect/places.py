@@ -124,7 +124,7 @@ def _locative(text: str, start: int, end: int) -> bool:
 
 def _modifier(mentions: list[Mention], mention: Mention) -> bool:
     """A country name before a target noun says whose it is, not where it is: "at US
-    base in Afghanistan", "the U.S. Embassy in Ankara", "a US-run camp"."""
+    base in Afghanistan", "the U.S. Embassy in Ankara", "US-Konvoi"."""
     following = next((m for m in mentions if m.start >= mention.end), None)
     return following is not None and following.start - mention.end <= 1 and following.has("target")
 

@@ -168,11 +168,12 @@ class Document:
             seen.add(sentence.paragraph)
             if len(seen) > _DATELINE_PARAGRAPHS:
                 break
-            end = sentence.start + dateline_length(sentence.text)
-            inside = [m for m in sentence.mentions if m.end <= end]
-            if end == sentence.start:
+            length = dateline_length(sentence.text)
+            if not length:
                 continue
-            sentence.dateline = end - sentence.start
+            end = sentence.start + length
+            inside = [m for m in sentence.mentions if m.end <= end]
+            sentence.dateline = length
             sentence.mentions = [m for m in sentence.mentions if m.start >= end]
             place = next((m for m in inside if m.has("place")), None)
             self.dateline = self.dateline or place
