@@ -87,7 +87,7 @@ class AttackBuilder:
             for s in [ctx.doc.headline, *ctx.doc.lede(2)]
             if s.index in ctx.frames
         ]
-        location = self.places.locate(frames[:4], target, lede)
+        location = self.places.locate(frames[:4], target, lede, ctx.doc.dateline)
         weapon = self._weapon(ctx, frames, later, event_date)
         killed, injured, notes = self._casualties(ctx, frames, context, event_date, target)
         perpetrator = self.actors.read(ctx.doc, frames, _elsewhere)
@@ -213,8 +213,10 @@ class AttackBuilder:
         for position, frame in enumerate(frames):
             for found, note, reporting in self._dates_in(ctx, frame, position, loose):
                 (reports if reporting else events).append((found, note))
-        if events or reports:
-            return (events or reports)[0]
+        if events:
+            return events[0]
+        if reports:
+            return _statement_day(reports[0], ctx.reference)
         inferred = _year_from_weekday(loose, ctx.today)
         if inferred:
             return inferred
@@ -282,7 +284,7 @@ class AttackBuilder:
         if killed:
             killed = _without_attackers(killed, counts)
         deaths_told = any(
-            m.has("killed")
+            m.has("killed") and not casualties.reflexive(f.sentence, m)
             for f, _ in counts
             if not casualties.running_toll(f.sentence)
             for m in f.main
@@ -335,6 +337,17 @@ class AttackBuilder:
             if found and abs((found - event_date).days) > _SAME_DAYS:
                 return True
         return False
+
+
+def _statement_day(found: tuple[date, str], reference: date | None) -> tuple[date, str]:
+    """Only a statement's day dates the attack. A statement made the day the report came
+    out ("CENTCOM said on Wednesday", published Wednesday) tells of an attack of the night
+    or the day before, or the report would date the attack itself; a statement of an
+    earlier day was made the day of the attack."""
+    day, note = found
+    if reference is not None and day == reference:
+        return day - timedelta(days=1), f"{note}, made the day of publication: the day before"
+    return found
 
 
 def _year_from_weekday(loose: list[TimeExpr], today: date) -> tuple[date, str] | None:

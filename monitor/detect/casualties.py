@@ -3,10 +3,12 @@
 Conventions (documented in the README):
 - a figure is the sum of the groups a sentence lists: "killing one British and two
   American personnel" is 3, "four policemen and two civilians were killed" is 6;
-- attackers never count: "16 dead: six guards, six attackers and four civilians" is 10;
+- attackers never count: "16 dead: six guards, six attackers and four civilians" is 10,
+  "killed himself" is no death;
 - a part already counted does not add up: "six people, two of them embassy staff" is 6;
 - "no casualties", "nobody was hurt", "no injuries" give 0 (and, with no death reported
   anywhere, killed is 0 too: nobody hurt means nobody killed);
+- a toll is the total: "a third soldier died, raising the death toll to three" is 3;
 - vague counts give no figure: "dozens wounded" leaves injured unknown; "at least 80" and
   "more than 70" are lower bounds and count as 80 and 70.
 """
@@ -79,8 +81,30 @@ _ZERO_WORDS = (
     "bez",
     "دون",
     "لا",
+    # "pas de blessés", "aucun mort", "ningún herido", "não houve feridos", "keine Verletzten",
+    # "لم يسفر عن إصابات" (a bare "لم" also negates "the toll is not known")
+    "pas de",
+    "pas eu de",
+    "aucun",
+    "aucune",
+    "ningún",
+    "ninguna",
+    "nenhum",
+    "nenhuma",
+    "não houve",
+    "keine",
+    "kein",
+    "لم يسفر عن",
+    "لم تسفر عن",
+    "لم يسفر",
+    "لم تسفر",
+    "لم تقع",
+    "لم يصب",
 )
 _ZERO_WINDOW = 6
+_REFLEXIVE = re.compile(r"\s+(?:himself|herself|themselves)\b")
+#: A stated toll is the total, whatever else the sentence counts.
+_TOLL = re.compile(r"\[(?:death toll|toll|bilan|balance|balanço|حصيلة)\]")
 #: "the war, which has killed 30,000 and wounded 70,000 since October": a running toll.
 _RUNNING_TOLL = re.compile(
     r"\b(?:has|have)\s+(?:now\s+|so far\s+)?(?:killed|wounded|injured|left)\b.*\bsince\b"
@@ -115,6 +139,13 @@ class SentenceFigures:
             c.victims for c in self.counts if c.kind in (kind, "both") and c.victims is not None
         ]
         positive = [v for v in values if v > 0]
+        tolls = [
+            c.victims
+            for c in self.counts
+            if c.kind in (kind, "both") and c.victims and _TOLL.search(c.text)
+        ]
+        if tolls:
+            return max(tolls)  # "a third soldier died, raising the death toll to three": 3
         if positive:
             return sum(positive)
         return 0 if values else None
@@ -172,6 +203,7 @@ def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) ->
         for m in sentence.mentions
         if (m.has("killed") or m.has("injured") or m.has("casualties"))
         and not any(a <= m.start < b for a, b in spans)
+        and not reflexive(sentence, m)
     ]
     used: list[tuple[int, int]] = []
     for n, mention in enumerate(keywords):
@@ -186,6 +218,11 @@ def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) ->
     if _ONLY_MATERIAL.search(lower) or _UNHURT.search(lower):
         figures.counts.append(Count("both", 0, text="no casualties (only material damage)"))
     return figures
+
+
+def reflexive(sentence: Sentence, mention: Mention) -> bool:
+    """'killed himself': the attacker's own death, which no toll counts."""
+    return bool(_REFLEXIVE.match(sentence.lower, mention.end - sentence.start))
 
 
 def _detailed(sentence: Sentence, mention: Mention, count: Count) -> Count:

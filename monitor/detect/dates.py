@@ -6,8 +6,9 @@ Expressions: full dates ("Feb. 15, 2021", "15 février 2021", "2021-02-15"), mon
 date, else a dateline in the page ("Posted: Tue, Feb 16th, 2021"). A weekday is the latest
 such day on or before the reference (published Saturday the 9th, "Friday" is the 8th).
 A month and day without a year takes the reference's year (or the year before when that
-would put it in the future); without a reference, the first year that puts it after every
-other date the article mentions, or the most recent year matching its weekday.
+would put it in the future); without a reference, the most recent year matching its weekday,
+or the year that puts it within weeks after the latest date the article mentions (else
+the year is unknown, and so is the date).
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ _SPEECH = re.compile(
     r"\s+(?:on\s+|late\s+|early\s+|earlier\s+)*$"
 )
 _SPEECH_AFTER = re.compile(
-    r"^,?\s+(?:\S+\s+){0,7}?(?:said|says|announced|reported|confirmed|told|stated)\b"
+    r"^,?\s+(?:\S+\s+){0,7}?(?:said|says|announced|reported|confirmed|told|stated|"
+    r"identified|named)\b"
 )
 _PREVIOUS_DAY = re.compile(
     r"\b(?:the previous day|a day earlier|the day before|the night before)\b"
 )
 _DATELINE_WORDS = re.compile(r"^\W*(?:posted|published|updated|last updated|date|dated)\b")
 _FAR_FUTURE = timedelta(days=2)
+#: A month and day without a year take the year of a date the text mentions this close before.
+_CONTEXT_REACH = timedelta(days=45)
 _DIGIT = re.compile(r"\d")
 _OPENING = 12
 
@@ -244,10 +248,13 @@ def _month_day(
             if found and found <= today and found.weekday() == expr.weekday:
                 return found
     if context:
+        # "In October 2000 ... on October 12": the year of the latest date mentioned, if the
+        # day falls within weeks of it; months later ("January 2020 ... July 7") the year
+        # is a guess, and an unknown date is better than a wrong year.
         floor = max(context)
         for year in (floor.year, floor.year + 1):
             found = _safe_date(year, expr.month, expr.day)
-            if found and found >= floor:
+            if found and floor <= found <= floor + _CONTEXT_REACH:
                 return found
     return None
 

@@ -32,6 +32,11 @@ _TEMPORAL = frozenset(
 _PLURAL_SINCE = re.compile(r"\b(?:attacks|strikes|bombings|assaults)\b[^.;]{0,60}\bsince\b")
 _FROM = re.compile(r"\bfrom\s+(?:the\s+|a\s+|an\s+)?(?:[\w\-’']+\s+){0,3}$")
 _SAME_EVENT = re.compile(r"\s*(?:being|it was|they were|it had been|coming under)\b")
+#: A time of day after "after"/"since": "after midnight", "after 2 a.m.", "after dawn".
+_CLOCK = re.compile(
+    r"\s+(?:about\s+|around\s+)?(?:midnight|dawn|daybreak|sunrise|sunset|dusk|nightfall|noon|"
+    r"midday|\d{1,2}(?::\d\d)?\s*(?:a\.?m\b|p\.?m\b|o'clock|h\b)|\d{1,2}:\d\d)"
+)
 _CONTINUED = re.compile(r",\s+(?:killing|wounding|injuring|leaving|which|that|who|in which)\b")
 _BY = re.compile(
     r"(?<!held )(?<!controlled )(?<!run )(?<!backed )(?<!armed )(?<!supported )(?<!led )"
@@ -245,6 +250,8 @@ def _background_spans(sentence: Sentence, mentions: list[Mention]) -> list[tuple
         rel = m.start - sentence.start
         if m.text.lower() == "after" and _SAME_EVENT.match(sentence.lower, rel + 5):
             continue  # "caught fire after being hit by a missile": the same event
+        if _CLOCK.match(sentence.lower, rel + len(m.text)):
+            continue  # "shortly after midnight": a time of day, not another event
         end = _CLAUSE_END.search(sentence.lower, rel + len(m.text))
         while end and _CONTINUED.match(sentence.lower, end.start()):
             # "after Saudi jets bombed a funeral hall, killing 100": still the background.

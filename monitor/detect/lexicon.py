@@ -124,6 +124,8 @@ class Lexicon:
     months: dict[str, int] = field(default_factory=dict)
     relative_days: dict[str, int] = field(default_factory=dict)
     nation_names: dict[str, str] = field(default_factory=dict)
+    #: Every spelling of a place with several (lower case) -> the one keys use.
+    place_names: dict[str, str] = field(default_factory=dict)
     _phrases: dict[str, dict[Tag, str | None]] = field(default_factory=dict)
     _automaton: Any = None
     _trigger_automaton: Any = None
@@ -173,6 +175,11 @@ class Lexicon:
             for tag in tags
             if tag.kind == "site"
         }
+
+    def canonical_place(self, text: str) -> str:
+        """The spelling of a place that keys use ("بغداد" -> "baghdad"), lower case."""
+        key = text.lower()
+        return self.place_names.get(key, key)
 
     # --- matching ----------------------------------------------------------------------
 
@@ -316,6 +323,12 @@ def _load_nations(lex: Lexicon) -> None:
             lex.add(phrase, Tag("place", code), where)
         for phrase in names:
             lex.add(phrase, Tag("place", code, "country"), where)
+        for group in table.get("spellings", []):
+            spellings = _strings(group, f"{where} spellings")
+            for phrase in spellings:
+                lex.add(phrase, Tag("place", code), where)
+                for variant in expand(phrase, where):
+                    lex.place_names[variant.lower()] = spellings[0]
 
 
 def _load_sites(lex: Lexicon) -> None:

@@ -15,14 +15,12 @@ from monitor.detect.frames import Frame
 from monitor.detect.lexicon import Lexicon, Mention, Site
 from monitor.detect.targets import Target
 
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
 _LOCATIVE = re.compile(
     r"\b(?:in|inside|near|across|throughout|of|at|en|dans|à|au|no|na|em|w|im|in der|في)\s+"
     r"(?:the\s+|la\s+|le\s+|el\s+)?(?:(?:north|south|east|west|northern|southern|eastern|"
     r"western|central|northeastern|northwestern|southeastern|southwestern|north-eastern|"
     r"north-western|south-eastern|south-western)\s+)?$|,\s*$"
-)
-_DATELINE = re.compile(
-    r"^([A-Z][A-Za-z'’ -]{2,30})(?:,\s*[A-Z][a-z]+)?\s*(?:\([^)]*\))?\s*[—–:-]{1,2}\s"
 )
 
 
@@ -44,9 +42,14 @@ class PlaceReader:
         self.lexicon = lexicon
 
     def locate(
-        self, frames: list[Frame], target: Target | None, fallback: list[Frame] | None = None
+        self,
+        frames: list[Frame],
+        target: Target | None,
+        fallback: list[Frame] | None = None,
+        dateline: Mention | None = None,
     ) -> Location:
-        """The location of the attack told by ``frames`` (else by the ``fallback`` ones)."""
+        """The location of the attack told by ``frames`` (else by the ``fallback`` ones, else
+        the ``dateline``: where the report was filed, the weakest hint)."""
         places = self._places(frames) or self._places(fallback or [])
         sea = self._sea(frames)
         city = next((m for m in places if not _is_country(m)), None)
@@ -55,19 +58,19 @@ class PlaceReader:
         if target and target.site:
             country = target.site.country
             place = _join(
-                _display(city) if city and _country_of(city) == country else None, target.text
+                self._display(city) if city and _country_of(city) == country else None,
+                target.text,
             )
             return Location(country, place, site_key, None, f"known site {target.site.name}")
         if sea:
             place = sea.name
             return Location(None, place, site_key, sea.name, f"at sea ({sea.name})")
         if country_mention is None:
-            dateline = self._dateline(frames)
             if dateline is None:
                 return Location(site=site_key, place=_facility(target), how="no place named")
             country_mention = dateline
         country = _country_of(country_mention)
-        place = _join(_display(country_mention), _facility(target))
+        place = _join(self._display(country_mention), _facility(target))
         if (
             site_key is None
             and target
@@ -75,8 +78,18 @@ class PlaceReader:
             and target.nationality
             and city
         ):
-            site_key = f"{target.nationality.lower()} embassy {city.text.lower()}"
-        return Location(country, place, site_key, None, f"place named: {country_mention.text}")
+            city_key = self.lexicon.canonical_place(city.text)
+            site_key = f"{target.nationality.lower()} embassy {city_key}"
+        how = "dateline" if country_mention is dateline else "place named"
+        return Location(country, place, site_key, None, f"{how}: {country_mention.text}")
+
+    def _display(self, mention: Mention) -> str:
+        """A place as written; in another script, the spelling keys use ("بغداد": Baghdad),
+        so that reports in two languages name one place alike."""
+        if _ARABIC.search(mention.text):
+            canonical = self.lexicon.canonical_place(mention.text)
+            return canonical.title() if canonical != mention.text.lower() else mention.text
+        return _display(mention) or mention.text
 
     def _places(self, frames: list[Frame]) -> list[Mention]:
         found = []
@@ -85,8 +98,9 @@ class PlaceReader:
             for m in frame.main:
                 if not m.has("place") or m.has("actor") or _demonym_only(m):
                     continue
-                if _is_country(m) and not _locative(
-                    sentence.lower, m.start - sentence.start, m.end - sentence.start
+                if _is_country(m) and (
+                    not _locative(sentence.lower, m.start - sentence.start, m.end - sentence.start)
+                    or _modifier(sentence.mentions, m)
                 ):
                     continue
                 found.append(m)
@@ -101,22 +115,18 @@ class PlaceReader:
                     return site
         return None
 
-    def _dateline(self, frames: list[Frame]) -> Mention | None:
-        for frame in frames:
-            match = _DATELINE.match(frame.sentence.text)
-            if not match:
-                continue
-            end = frame.sentence.start + match.end(1)
-            for m in frame.sentence.mentions:
-                if m.end <= end and m.has("place"):
-                    return m
-        return None
-
 
 def _locative(text: str, start: int, end: int) -> bool:
     """A country name used as a place: "in Iraq", "Iraq's Anbar province", "Syria: ..."."""
     before, after = text[max(0, start - 25) : start], text[end : end + 3]
     return bool(_LOCATIVE.search(before)) or after.startswith(("'s", "’s", ":"))
+
+
+def _modifier(mentions: list[Mention], mention: Mention) -> bool:
+    """A country name before a target noun says whose it is, not where it is: "at US
+    base in Afghanistan", "the U.S. Embassy in Ankara", "US-Konvoi"."""
+    following = next((m for m in mentions if m.start >= mention.end), None)
+    return following is not None and following.start - mention.end <= 1 and following.has("target")
 
 
 def _is_country(mention: Mention) -> bool:

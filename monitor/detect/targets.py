@@ -203,7 +203,8 @@ class TargetReader:
         if site:
             return site.name
         start = mention.start
-        for m in reversed(sentence.mentions):
+        # Arabic puts the nationality after the noun: the words before are not the target's.
+        for m in [] if _ARABIC.match(mention.text) else reversed(sentence.mentions):
             if m.end <= mention.start and mention.start - m.end <= 25 and m.has("nation"):
                 between = sentence.lower[m.end - sentence.start : mention.start - sentence.start]
                 if not _PREMOD_STOP.search(between):

@@ -4,6 +4,11 @@ The text is lower-cased once and scanned once by the lexicon automaton; every se
 holds the mentions that fall inside it. Page clutter (share buttons, "read more", section
 labels) and a body line repeating the headline are dropped; photo captions are kept but
 flagged, because they describe pictures, not necessarily the reported event.
+
+A wire report opens with a *dateline*, where it was filed ("NIAMEY, Niger (AP) —",
+"BAGHDAD:", "Beirut (Reuters) -"): a weak hint of where the attack was, never part of the
+sentence it opens. Its words are kept out of that sentence's mentions; the place it names
+is kept as :attr:`Document.dateline`.
 """
 
 from __future__ import annotations
@@ -20,6 +25,17 @@ from monitor.detect.lexicon import Lexicon, Mention
 _BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*\s+")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _DUPLICATE_RATIO = 90
+#: "ANKARA, Turkey (AP) —", "BAGHDAD:", "Kabul (Reuters) -": a city in capitals, or in
+#: Title Case before an agency in brackets; then a region, an agency or time, a dash.
+_DATELINE = re.compile(
+    r"(?:[A-Z][A-Z'’.\-]+(?:\s+[A-Z][A-Z'’.\-]+){0,3}"
+    r"|[A-Z][a-zà-ÿ'’\-]+(?:\s+[A-Z][a-zà-ÿ'’\-]+){0,2}(?=(?:,\s*[^,()—–:\n]{2,30})?\s*\())"
+    r"(?:,\s*[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,2})?"
+    r"(?:\s*\([^()]{1,40}\))?"
+    r"\s*(?:—|–|--|-|:)\s+(?=\S)"
+)
+#: Paragraphs whose first sentence may open with a dateline.
+_DATELINE_PARAGRAPHS = 3
 #: A lede sentence has at least this many words (not a byline or a label).
 _MIN_WORDS = 5
 _ABBREVIATIONS = frozenset(
@@ -114,6 +130,8 @@ class Sentence:
     #: Time expressions, filled and cached by the date reader.
     times: list[Any] | None = None
     words: int = 0
+    #: Length of the dateline this sentence opens with (0: none).
+    dateline: int = 0
 
     def tagged(self, kind: str) -> list[Mention]:
         """Mentions with a tag of ``kind``, in order."""
@@ -132,11 +150,33 @@ class Document:
         self.sentences = _sentences(self.text, self.lower, len(self.title))
         self._body = [s for s in self.sentences[1:] if not s.caption]
         self._lede = [s for s in self._body if s.words >= _MIN_WORDS]
+        #: The place a dateline names (where the report was filed), if any.
+        self.dateline: Mention | None = None
         starts = [m.start for m in self.mentions]
         for sentence in self.sentences:
             lo = bisect.bisect_left(starts, sentence.start)
             hi = bisect.bisect_left(starts, sentence.end)
             sentence.mentions = [m for m in self.mentions[lo:hi] if m.end <= sentence.end]
+        self._read_datelines()
+
+    def _read_datelines(self) -> None:
+        """Take the datelines' words out of the sentences they open (see the module)."""
+        seen: set[int] = set()
+        for sentence in self.sentences[1:]:
+            if sentence.paragraph in seen:
+                continue
+            seen.add(sentence.paragraph)
+            if len(seen) > _DATELINE_PARAGRAPHS:
+                break
+            length = dateline_length(sentence.text)
+            if not length:
+                continue
+            end = sentence.start + length
+            inside = [m for m in sentence.mentions if m.end <= end]
+            sentence.dateline = length
+            sentence.mentions = [m for m in sentence.mentions if m.start >= end]
+            place = next((m for m in inside if m.has("place")), None)
+            self.dateline = self.dateline or place
 
     @property
     def headline(self) -> Sentence:
@@ -150,6 +190,12 @@ class Document:
     def lede(self, count: int = 4) -> list[Sentence]:
         """The first ``count`` body sentences that are real sentences."""
         return self._lede[:count]
+
+
+def dateline_length(text: str) -> int:
+    """How many characters of ``text`` are a dateline ("BAGHDAD (AP) — "), else 0."""
+    match = _DATELINE.match(text)
+    return match.end() if match else 0
 
 
 def _lower(text: str) -> str:

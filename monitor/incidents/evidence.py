@@ -143,12 +143,13 @@ def _within(window: tuple[date, date] | None, day: date) -> Evidence:
 
 
 def _weekday(named: Iterable[int], day: date, undated: bool = False) -> Evidence:
-    """The event's weekday, or the next (a statement's), among those a report names; an
-    incident's date read off its reports may be a day late, so the day before counts too."""
+    """The event's weekday, or the next (a statement's: "the military said on Tuesday"),
+    among those a report names. The day before does not fit: an undated "Wednesday" report
+    is not of a Thursday attack at the same base (rather of an earlier one)."""
     named = set(named)
     if not named:
         return []
-    if {(day.weekday() + shift) % 7 for shift in (-1, 0, 1)} & named:
+    if {(day.weekday() + shift) % 7 for shift in (0, 1)} & named:
         # Weak (two days in seven agree by chance): not evidence of when on its own.
         return [("weekday agrees", 0.5)]
     return [("weekday disagrees", -2.0 if undated else -3.0)]

@@ -139,7 +139,53 @@ def figures(text: str) -> tuple[int | None, int | None]:
         ("A contractor was killed.", (1, None)),
         ("The war, which has killed 30,000 people since October, goes on.", (None, None)),
         ("The bomb, which exploded on Dec. 31, wounded two guards.", (None, 2)),
+        # a stated toll is the total, not one more death
+        ("A third soldier died on Thursday, raising the death toll to three.", (3, None)),
+        # nobody hurt, in other languages
+        ("Não houve feridos.", (None, 0)),
+        ("Il n'y a pas eu de blessés.", (None, 0)),
+        ("Es gab keine Verletzten.", (None, 0)),
+        ("وأضاف البيان أن الهجوم لم يسفر عن إصابات.", (None, 0)),
+        ("لم يعرف عدد الإصابات.", (None, None)),  # "the number hurt is not known"
     ],
 )
 def test_casualty_phrases(text: str, expected: tuple[int | None, int | None]) -> None:
     assert figures(text) == expected
+
+
+# --- datelines -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "dateline"),
+    [
+        ("NIAMEY, Niger — Officials said", "NIAMEY, Niger — "),
+        ("BAGHDAD: Iraqis backing", "BAGHDAD: "),
+        ("BEIRUT, LEBANON (6:20 P.M.) – In a statement", "BEIRUT, LEBANON (6:20 P.M.) – "),
+        ("Kabul (Reuters) - A blast", "Kabul (Reuters) - "),
+        ("HILTON HEAD ISLAND, S.C. (AP) — A lifeguard", "HILTON HEAD ISLAND, S.C. (AP) — "),
+        ("ERBIL (Dépêche) - Un drone", "ERBIL (Dépêche) - "),
+        ("The U.S. military said - nothing", ""),
+        ("Jemen, port w Adenie – 12 października", ""),
+    ],
+)
+def test_a_dateline_is_a_city_in_capitals_or_before_an_agency_then_a_dash(
+    text: str, dateline: str
+) -> None:
+    from monitor.detect.text import dateline_length
+
+    assert text[: dateline_length(text)] == dateline
+
+
+def test_a_datelines_words_leave_the_sentence_and_its_place_is_kept_apart() -> None:
+    doc = Document("Blast at embassy", "ISTANBUL — A bomb hit the embassy in Ankara.", LEX)
+    body = doc.sentences[1]
+    assert [m.text for m in body.mentions if m.has("place")] == ["Ankara"]
+    assert doc.dateline is not None and doc.dateline.text == "ISTANBUL"
+
+
+def test_every_spelling_of_a_place_has_the_one_keys_use() -> None:
+    assert LEX.canonical_place("بغداد") == "baghdad"
+    assert LEX.canonical_place("Bagdad") == "baghdad"
+    assert LEX.canonical_place("Deir el-Zour") == "deir ez-zor"
+    assert LEX.canonical_place("Podgorica") == "podgorica"  # one spelling: itself

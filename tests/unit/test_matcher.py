@@ -149,6 +149,15 @@ def test_an_undated_report_joins_a_dated_incident_only_if_its_weekday_fits() -> 
     assert decide(no_day, [incident(ASAD)]) is None
 
 
+def test_an_undated_reports_weekday_may_be_the_statements_next_day_but_not_the_day_before() -> None:
+    # Attack on Monday: "the military said on Tuesday" fits; "on Sunday" is another attack.
+    undated = replace(ASAD, event_date=None)
+    said_next_day = named(undated, "asad", weekdays=frozenset({1}))
+    day_before = named(undated, "asad", weekdays=frozenset({6}))
+    assert decide(said_next_day, [incident(ASAD)]) is not None
+    assert decide(day_before, [incident(ASAD)]) is None
+
+
 def test_an_undated_report_cannot_choose_between_two_attacks_on_one_base() -> None:
     later = replace(ASAD, event_date=date(2024, 5, 13))  # also a Monday
     report = named(replace(ASAD, event_date=None), weekdays=frozenset({0}))
