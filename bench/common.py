@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
+import itertools
 import os
 import platform
 import subprocess
@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "load_average_1m_at_start": round(load[0], 2),
+        "load_average_1m": round(load[0], 2),
     }
 
 
@@ -75,31 +75,54 @@ def with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-def bulk_insert(db: Database, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Insert ``rows`` (dicts keyed by column name) fast: COPY on PostgreSQL, executemany
-    on SQLite. Indexes are maintained as for any insert. The number of rows."""
-    rows = list(rows)
-    if not rows:
-        return 0
-    columns = list(rows[0])
-    if db.is_sqlite:
-        with db.engine.begin() as conn:
-            conn.execute(table.insert(), rows)
-        return len(rows)
-    json_columns = {c.name for c in table.columns if c.type.__class__.__name__ == "JSON"}
+def bulk_insert(
+    db: Database, table: Table, rows: Iterable[Mapping[str, Any]], chunk: int = 50_000
+) -> int:
+    """Insert ``rows`` (dicts keyed by column name, all with the same keys) fast: values
+    converted by the columns' own types, then COPY on PostgreSQL, one executemany per
+    chunk on SQLite. Indexes are maintained as for any insert. The number of rows."""
+    count = 0
+    for part in _chunks(iter(rows), chunk):
+        columns = list(part[0])
+        values = _bound(db, table, columns, part)
+        names = ", ".join(f'"{c}"' for c in columns)
+        if db.is_sqlite:
+            marks = ", ".join("?" * len(columns))
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values
+                )
+        else:
+            _copy(db, f'COPY "{table.name}" ({names}) FROM STDIN', values)
+        count += len(part)
+    return count
+
+
+def _chunks(rows: Iterator[Mapping[str, Any]], size: int) -> Iterator[list[Mapping[str, Any]]]:
+    while part := list(itertools.islice(rows, size)):
+        yield part
+
+
+def _bound(
+    db: Database, table: Table, columns: list[str], rows: list[Mapping[str, Any]]
+) -> list[tuple[Any, ...]]:
+    """The rows as the dialect receives them (what SQLAlchemy's insert would send)."""
+    dialect = db.engine.dialect
+    procs = [table.c[c].type._cached_bind_processor(dialect) for c in columns]
+    pairs = list(zip(columns, procs, strict=True))
+    return [tuple(p(row[c]) if p else row[c] for c, p in pairs) for row in rows]
+
+
+def _copy(db: Database, statement: str, values: list[tuple[Any, ...]]) -> None:
     raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
-        names = ", ".join(f'"{c}"' for c in columns)
-        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # type: ignore[attr-defined]
-            for row in rows:
-                copy.write_row(
-                    [json.dumps(row[c]) if c in json_columns else row[c] for c in columns]
-                )
+        with cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+            for row in values:
+                copy.write_row(row)
         raw.commit()
     finally:
         raw.close()
-    return len(rows)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import feedparser
+from sqlalchemy import func, select
 
 from bench.common import rate, settings_for
 from bench.corpus import Corpus, write_corpus
@@ -134,7 +135,7 @@ def run(tmp: Path, items: int) -> dict[str, Any]:
     stages = {"parse": parse_s, "classify": detect_s, "match": link_s, "storage": storage_s}
     bottleneck = max(stages, key=lambda k: stages[k])
     with Database(f"sqlite:///{tmp / 'pipeline.db'}").session() as session:
-        stored = session.query(Item).count()
+        stored = session.scalar(select(func.count()).select_from(Item))
     return {
         "pipeline_items": corpus.items,
         "pipeline_corpus_feeds": len(corpus.files),

@@ -76,22 +76,23 @@ def seed(db: Database, feeds: int, port: int) -> None:
     bulk_insert(db, Feed.__table__, rows)  # type: ignore[attr-defined]
     with db.engine.connect() as conn:
         ids = dict(conn.exec_driver_sql("SELECT name, id FROM feed").all())
+    base = Item(feed_id=0, guid="", fetched_at=now, classified_at=now).model_dump(exclude={"id"})
     items = []
     for n in range(1, feeds, 2):
         for i in range(1, ITEMS + 1):  # version 1 of the feed: items 1..20
             link = f"https://news{n}.example/story/{i}?utm_source=rss"
-            item = Item(
-                feed_id=ids[f"f{n}"],
-                guid=f"f{n}-{i}",
-                link=link,
-                canonical_link=canonical_link(link),
-                title=f"Feed {n} story {i}: council meets on budget",
-                content=f"The council of town {n} met on item {i} of the budget.",
-                content_hash=f"{n}-{i}",
-                fetched_at=now,
-                classified_at=now,
+            items.append(
+                {
+                    **base,
+                    "feed_id": ids[f"f{n}"],
+                    "guid": f"f{n}-{i}",
+                    "link": link,
+                    "canonical_link": canonical_link(link),
+                    "title": f"Feed {n} story {i}: council meets on budget",
+                    "content": f"The council of town {n} met on item {i} of the budget.",
+                    "content_hash": f"{n}-{i}",
+                }
             )
-            items.append(item.model_dump(exclude={"id"}))
     bulk_insert(db, Item.__table__, items)  # type: ignore[attr-defined]
 
 
