@@ -188,8 +188,8 @@ def history(
             },
         )
         for band in range(BANDS):
-            value = rng.getrandbits(64) - (1 << 63)
-            yield "itemfingerprint", {"item_id": ident, "band": band, "value": value}
+            signed = rng.getrandbits(64) - (1 << 63)
+            yield "itemfingerprint", {"item_id": ident, "band": band, "value": signed}
 
 
 def populate(
@@ -199,8 +199,8 @@ def populate(
     started = time.perf_counter()
     db.upgrade()
     bulk_insert(db, Feed.__table__, [Feed(id=1, name="history").model_dump()])  # type: ignore[attr-defined]
-    tables = {
-        t.__tablename__: t.__table__  # type: ignore[attr-defined]
+    tables: dict[str, Any] = {
+        str(t.__tablename__): t.__table__  # type: ignore[union-attr]
         for t in (Incident, IncidentKey, Item, ItemIncident, ItemFingerprint)
     }
     buffers: dict[str, list[dict[str, Any]]] = {name: [] for name in tables}

@@ -75,7 +75,7 @@ def seed(db: Database, feeds: int, port: int) -> None:
         rows.append(feed.model_dump(exclude={"id"}))
     bulk_insert(db, Feed.__table__, rows)  # type: ignore[attr-defined]
     with db.engine.connect() as conn:
-        ids = dict(conn.exec_driver_sql("SELECT name, id FROM feed").all())
+        ids: dict[str, int] = dict(conn.exec_driver_sql("SELECT name, id FROM feed").all())  # type: ignore[arg-type]
     base = Item(feed_id=0, guid="", fetched_at=now, classified_at=now).model_dump(exclude={"id"})
     items = []
     for n in range(1, feeds, 2):
