@@ -163,7 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         "--only", action="append", choices=SECTIONS, help="run only this section (repeatable)"
     )
     parser.add_argument(
-        "--out", type=Path, default=ROOT / "bench" / "results.json", help="where to write JSON"
+        "--out",
+        type=Path,
+        help="where to write JSON (default bench/results.json; with --quick, "
+        "monitor-bench-quick.json in the temporary directory, so a smoke run never "
+        "replaces a full run's figures)",
     )
     parser.add_argument("--profile", type=Path, help="write a cProfile of the pipeline section")
     parser.add_argument(
@@ -173,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         help="match: share of stored incidents without an event date (default %(default)s)",
     )
     args = parser.parse_args(argv)
+    if args.out is None:
+        quick_out = Path(tempfile.gettempdir()) / "monitor-bench-quick.json"
+        args.out = quick_out if args.quick else ROOT / "bench" / "results.json"
     console = Console(stderr=True)
     names = [s for s in SECTIONS if not args.only or s in args.only]
     previous: dict[str, Any] = {}
