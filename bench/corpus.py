@@ -4,9 +4,10 @@
 the items report attacks, written the way wire services write them (dateline, agency,
 "security sources said", a weekday for the day); the rest are ordinary news (business,
 weather, sport, politics, science) with a few decoys that use attack words otherwise
-("heart attack", "Rockets beat..."). Stories are syndicated: one in four ordinary stories
-and every attack report reappears in other feeds, as a verbatim copy under another guid,
-as a copy with a byline and a "Read more" tail, or under the same link with tracking
+("heart attack", "Rockets beat..."). Stories are syndicated: each attack is written up by
+one to three outlets and each write-up copied into up to three other feeds; one in four
+ordinary stories reappears in one to three other feeds. A copy is verbatim under another
+guid, or carries a byline and a "Read more" tail, or has the same link with tracking
 parameters. About 40 % of items carry the full article (``content:encoded``), the rest a
 summary. The same seed gives the same bytes.
 """
@@ -149,7 +150,7 @@ class Corpus:
     stories: list[Story] = field(default_factory=list, repr=False)
 
 
-class _Writer:
+class Writer:
     """Draws stories from one seeded random generator."""
 
     def __init__(self, seed: int) -> None:
@@ -254,7 +255,8 @@ class _Writer:
         )
 
 
-def _events(writer: _Writer, count: int) -> list[tuple[int, int, int, date, int, int]]:
+def attack_events(writer: Writer, count: int) -> list[tuple[int, int, int, date, int, int]]:
+    """``count`` attacks: (place, weapon, group, day, killed, injured), within the last days."""
     r = writer.rng
     return [
         (
@@ -277,13 +279,13 @@ def _other_feeds(rng: random.Random, outlet: int, feeds: int, count: int) -> lis
 
 def stories(items: int, feeds: int, seed: int = 2024) -> list[tuple[int, Story]]:
     """``items`` (feed index, story) pairs: originals and their copies in other feeds."""
-    writer = _Writer(seed)
+    writer = Writer(seed)
     r = writer.rng
     out: list[tuple[int, Story]] = []
     attack_target = max(1, round(items * ATTACK_SHARE))
     # Each attack event: 1-3 outlets' own write-ups, each copied into 0-3 other feeds.
     attacks: list[tuple[int, Story]] = []
-    for event in _events(writer, max(1, attack_target // 4)):
+    for event in attack_events(writer, max(1, attack_target // 4)):
         for _ in range(r.randint(1, 3)):
             outlet = r.randrange(feeds)
             story = writer.attack(outlet, event)

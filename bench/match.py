@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 from bench.common import bulk_insert, settings_for, with_database
-from bench.corpus import LAST_DAY, _events, _Writer
+from bench.corpus import LAST_DAY, Writer, attack_events
 from monitor.detect import Detector
 from monitor.incidents.assign import incident_keys
 from monitor.incidents.fingerprints import BANDS
@@ -85,9 +85,9 @@ class CachedDetector:
 
 def attack_entries(seed: int, count: int, days: int = 30) -> list[Entry]:
     """``count`` wire reports of distinct attacks, dated within the last ``days`` days."""
-    writer = _Writer(seed)
+    writer = Writer(seed)
     out = []
-    for n, event in enumerate(_events(writer, count)):
+    for n, event in enumerate(attack_events(writer, count)):
         ago = (LAST_DAY - event[3]).days % max(days, 1)
         event = (*event[:3], LAST_DAY - timedelta(days=ago), *event[4:])
         story = writer.attack(n % 20, event)
