@@ -9,7 +9,7 @@ help:
 	@echo "make run    set up .venv, migrate, start the daemon on config/monitor.toml (Ctrl-C stops)"
 	@echo "make once   one poll-and-alert cycle, then exit"
 	@echo "make test   set up .venv with the dev extra, lint, run the tests"
-	@echo "make bench  run the benchmarks, write bench/results.json"
+	@echo "make bench  run the benchmarks, write bench/results.json (BENCH_ARGS=--quick: a smoke run)"
 	@echo "make clean  remove .venv and var/"
 
 $(BIN)/python:
@@ -39,7 +39,7 @@ test: lint
 	$(BIN)/pytest -q -ra
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
