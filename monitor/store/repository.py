@@ -194,7 +194,8 @@ def clear_fingerprints(session: Session) -> None:
 
 #: Most incidents one candidate query returns (the matcher scores each).
 CANDIDATE_LIMIT = 200
-#: Most incidents found through one key when the report has no date, per kind of key.
+#: Most incidents found through one key when the report or the incidents have no date,
+#: per kind of key (the most recent ones).
 UNDATED_KEY_LIMITS = {"site": 50, "place": 20, "name": 10}
 
 
@@ -242,40 +243,34 @@ def candidate_incidents(
 def _incidents_by_key(
     session: Session, keys: list[tuple[str, str]], date_range: tuple[date, date] | None
 ) -> list[Incident]:
-    """Incidents known by one of ``keys``; each branch is one range of the key index."""
+    """Incidents known by one of ``keys``; each query is one range of the key index.
+
+    A dated report finds a named site's incidents in its date range, and the most recent
+    undated incidents known by each key; a report without a date, the most recent
+    incidents known by each key. Per-key limits keep the number of candidates (each one
+    loaded and scored) flat as an archive of undated incidents grows.
+    """
     if not keys:
         return []
+    kind_, value_, day = col(IncidentKey.kind), col(IncidentKey.value), col(IncidentKey.event_date)
     ids: set[int] = set()
-    if date_range is not None:
-        query = select(IncidentKey.incident_id).where(_key_branches(keys, date_range))
-        ids.update(session.exec(query.limit(CANDIDATE_LIMIT)).all())
-    else:
-        # No date: the most recent incidents known by each key (the index is in date order).
-        for kind, value in keys:
-            recent = (
-                select(IncidentKey.incident_id)
-                .where(IncidentKey.kind == kind, IncidentKey.value == value)
-                .order_by(col(IncidentKey.event_date).desc())
-                .limit(UNDATED_KEY_LIMITS.get(kind, 10))
-            )
-            ids.update(session.exec(recent).all())
+    sites = _by_kind(keys).get("site")
+    if date_range is not None and sites:
+        # A named site in range, beyond the date query's limit on a crowded day.
+        in_range = and_(kind_ == "site", value_.in_(sites), day.between(*date_range))
+        query = select(IncidentKey.incident_id).where(in_range).limit(CANDIDATE_LIMIT)
+        ids.update(session.exec(query).all())
+    for kind, value in keys:
+        query = select(IncidentKey.incident_id).where(kind_ == kind, value_ == value)
+        if date_range is not None:
+            # Dated incidents in range are the date query's; the key adds undated ones.
+            query = query.where(day.is_(None)).order_by(col(IncidentKey.incident_id).desc())
+        else:
+            query = query.order_by(day.desc())  # the index is in date order
+        ids.update(session.exec(query.limit(UNDATED_KEY_LIMITS.get(kind, 10))).all())
     if not ids:
         return []
     return list(session.exec(select(Incident).where(col(Incident.id).in_(sorted(ids)))).all())
-
-
-def _key_branches(keys: list[tuple[str, str]], date_range: tuple[date, date]) -> Any:
-    """Dated incidents in range are the date query's; the keys add every undated incident
-    known by them, and a named site in range (beyond that query's limit on a crowded day)."""
-    kinds = _by_kind(keys)
-    kind, value, day = col(IncidentKey.kind), col(IncidentKey.value), col(IncidentKey.event_date)
-    branches = [
-        and_(kind == name, value.in_(values), day.is_(None))
-        for name, values in sorted(kinds.items())
-    ]
-    if "site" in kinds:
-        branches.append(and_(kind == "site", value.in_(kinds["site"]), day.between(*date_range)))
-    return or_(*branches)
 
 
 def _by_kind(keys: list[tuple[str, str]]) -> dict[str, list[str]]:

@@ -15,7 +15,9 @@ from sqlalchemy import event
 from sqlmodel import SQLModel
 
 from monitor.records import Attack
+from monitor.store import repository as repo
 from monitor.store.database import Database
+from monitor.store.models import Incident
 from tests.integration.test_incidents import ASAD, WIRE
 from tests.integration.test_pipeline_store import SETTINGS
 from tests.scripted import entry, feed, ingest_all, scripted_pipeline
@@ -113,3 +115,20 @@ def test_ingesting_an_attack_reads_incidents_and_fingerprints_through_indexes(
             if line.startswith("SEARCH") and "USING INDEX" in line and "event_date" not in line
         ]
         assert unbounded == []
+
+
+def test_an_archive_of_undated_incidents_adds_only_the_most_recent_per_key(db: Database) -> None:
+    limit = repo.UNDATED_KEY_LIMITS["place"]
+    with db.session() as session:
+        ids = []
+        for n in range(limit * 3):  # undated incidents, all known by one place word
+            incident = Incident(title=f"old {n}", sources_count=1)
+            session.add(incident)
+            session.flush()
+            assert incident.id is not None
+            repo.set_incident_keys(session, incident.id, [("place", "asad")], None, fresh=True)
+            ids.append(incident.id)
+        session.commit()
+    with db.session() as session:
+        found = repo.candidate_incidents(session, ASAD, 3, keys=[("place", "asad")])
+    assert sorted(i.id or 0 for i in found) == ids[-limit:]
