@@ -98,8 +98,15 @@ class Pipeline:
         stats = IngestStats(read=len(entries))
         with self.db.session() as session:
             fresh = self._unseen(session, feed_id, entries, stats)
-            for entry in fresh:
-                self._store_entry(session, feed_id, entry, alerts, now, stats)
+            digests = [text_hash(entry) for entry in fresh]
+            # One query for the batch's verbatim copies of stored items; copies inside the
+            # batch are found as they are added.
+            originals = repo.items_by_hash(session, digests)
+            for entry, digest in zip(fresh, digests, strict=True):
+                item = self._store_entry(
+                    session, feed_id, entry, digest, originals.get(digest), alerts, now, stats
+                )
+                originals.setdefault(digest, item)
         return stats
 
     def _unseen(
@@ -124,16 +131,21 @@ class Pipeline:
         session: Session,
         feed_id: int,
         entry: Entry,
+        digest: str,
+        original: Item | None,
         alerts: AlertMode,
         now: datetime,
         stats: IngestStats,
-    ) -> None:
+    ) -> Item:
         verdict = self.detector.detect(entry)
-        digest = text_hash(entry)
-        original = duplicates.exact_copy_of(session, digest)
+        if original is not None and original.id is None:
+            session.flush()  # a copy of an item of this batch: its original needs an id
         item = _item_row(feed_id, entry, verdict, digest, now, original)
         session.add(item)
-        session.flush()
+        if verdict.attacks or original is not None:
+            # Linking needs the item's id; other rows are inserted together, at the next
+            # query's autoflush or at commit, which saves a round trip per item.
+            session.flush()
         stats.new += 1
         stats.attacks += verdict.is_attack
         stats.relevant += verdict.relevant
@@ -142,6 +154,7 @@ class Pipeline:
                 stats.deliveries += len(
                     enqueue_change(session, self.settings, done.change, done.incident, now)
                 )
+        return item
 
     def link_item(
         self,

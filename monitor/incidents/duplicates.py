@@ -35,11 +35,6 @@ def text_hash(text: str) -> str:
     return hashlib.blake2b(" ".join(words).encode(), digest_size=16).hexdigest()
 
 
-def exact_copy_of(session: Session, digest: str) -> Item | None:
-    """The first stored item with the same normalised text, if any."""
-    return repo.item_by_hash(session, digest)
-
-
 def fingerprint_item(session: Session, item: Item, text: str) -> int | None:
     """Index the item's fingerprint; the id of the oldest stored item it is a copy of.
 

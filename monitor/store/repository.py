@@ -137,6 +137,17 @@ def known_links(session: Session, links: Iterable[str]) -> dict[str, int]:
     return found
 
 
+def items_by_hash(session: Session, content_hashes: Iterable[str]) -> dict[str, Item]:
+    """Content hash -> the first stored item whose normalised text hashes to it."""
+    found: dict[str, Item] = {}
+    for chunk in _chunks(sorted(set(content_hashes)), 500):
+        query = select(Item).where(col(Item.content_hash).in_(chunk)).order_by(col(Item.id))
+        for item in session.exec(query).all():
+            if item.content_hash is not None:
+                found.setdefault(item.content_hash, item)
+    return found
+
+
 def item_by_hash(session: Session, content_hash: str) -> Item | None:
     """The first item whose normalised text hashes to ``content_hash``."""
     query = select(Item).where(Item.content_hash == content_hash).order_by(col(Item.id)).limit(1)
