@@ -142,7 +142,7 @@ class Pipeline:
             session.flush()  # a copy of an item of this batch: its original needs an id
         item = _item_row(feed_id, entry, verdict, digest, now, original)
         session.add(item)
-        if verdict.attacks or original is not None:
+        if verdict.attacks or _may_have_incidents(original):
             # Linking needs the item's id; other rows are inserted together, at the next
             # query's autoflush or at commit, which saves a round trip per item.
             session.flush()
@@ -192,6 +192,8 @@ class Pipeline:
         session: Session, item: Item, entry: Entry, reports: list[Report], original: Item | None
     ) -> bool:
         """Link a verbatim or near-duplicate copy to its original's incidents; False if none."""
+        if original is not None and not reports and not _may_have_incidents(original):
+            return True  # a copy of an article that reports no attack: nothing to link
         original_id = original.id if original is not None else None
         if original_id is None and reports:
             near = duplicates.fingerprint_item(session, item, entry.text)
@@ -202,6 +204,11 @@ class Pipeline:
             return False
         # A copy reports what its original reports, and alerts nobody.
         return bool(assign.copy_links(session, item, original_id, reports)) or not reports
+
+
+def _may_have_incidents(item: Item | None) -> bool:
+    """Only attack reports and their copies are linked to incidents."""
+    return item is not None and (item.is_attack or item.duplicate_of_id is not None)
 
 
 def _item_row(

@@ -163,6 +163,30 @@ def test_a_verbatim_copy_under_another_link_is_linked_to_the_original(db: Databa
     assert [i.sources_count for i in incidents(db)] == [2]
 
 
+def test_copies_inside_one_batch_are_linked_like_copies_across_batches(db: Database) -> None:
+    pipeline, detector = scripted_pipeline(SETTINGS, db)
+    detector.say("one", ASAD)
+    detector.say("two", ASAD)
+    news = "Markets rallied on Monday as oil prices fell for a third day."
+    batch = [
+        entry("one", "Rockets hit Ain al-Asad.", DAY),
+        entry("markets", news, DAY),
+        entry("two", "Rockets hit Ain al-Asad.", DAY),
+        entry("markets-copy", news, DAY),
+    ]
+    stats = pipeline.ingest(feed(db, "a"), batch)
+    assert (stats.new, stats.duplicates, stats.incidents_new) == (4, 2, 1)
+    [incident] = incidents(db)
+    assert (incident.sources_count, incident.outlets_count) == (2, 1)
+    assert len(alerts(db)) == 1
+    ids = {i.guid: i.id for i in _items(db)}
+    copies = {i.guid: i.duplicate_of_id for i in _items(db) if i.duplicate_of_id}
+    assert copies == {"two": ids["one"], "markets-copy": ids["markets"]}
+    with db.session() as session:
+        linked = set(session.exec(select(ItemIncident.item_id)).all())
+    assert linked == {ids["one"], ids["two"]}
+
+
 def test_a_templated_bulletin_about_another_day_and_base_is_not_a_copy(db: Database) -> None:
     pipeline, detector = scripted_pipeline(SETTINGS, db)
     detector.say("monday", ASAD)
