@@ -111,6 +111,10 @@ _RUNNING_TOLL = re.compile(
 )
 _PARENTHETICAL = re.compile(r"\s[–—-]\s[^–—]*?\s[–—-]\s|\([^()]*\)")
 _DATE_NUMBER = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$")
+#: "the first American deaths", "the latest victim": which ones, not how many.
+_ORDINALS = frozenset(
+    ["first", "second", "third", "fourth", "fifth", "last", "latest", "only", "deadliest", "worst"]
+)
 #: "a civilian worker whose nationality...": a description, not a count.
 _RELATIVE = re.compile(r"\b(?:whose|who|which|that)\b")
 
@@ -397,6 +401,8 @@ def _single_person(article: str, rest: str) -> bool:
     following = rest.split()[:1]
     if not following or _words().number_re.match(following[0]) or _RELATIVE.search(rest):
         return False
+    if following[0] in _ORDINALS:
+        return False  # "the first American deaths since...": which deaths, not how many
     if article == "the":
         persons = _words().persons
         head = next((w.strip(",.") for w in rest.split()[:3] if w.strip(",.") in persons), "")
