@@ -100,8 +100,14 @@ _ZERO_WORDS = (
     "لم تسفر",
     "لم تقع",
     "لم يصب",
+    # "ولم تسجل إصابات", "لم ترد أنباء عن إصابات": no casualties recorded or reported
+    "لم تسجل",
+    "لم يسجل",
+    "لم ترد",
+    "لم ترد أنباء عن",
 )
 _ZERO_WINDOW = 6
+_ARABIC_AND = re.compile(r" و(?=لم |لا )")
 _REFLEXIVE = re.compile(r"\s+(?:himself|herself|themselves)\b")
 #: A stated toll is the total, whatever else the sentence counts.
 _TOLL = re.compile(r"\[(?:death toll|toll|bilan|balance|balanço|حصيلة)\]")
@@ -111,6 +117,12 @@ _RUNNING_TOLL = re.compile(
 )
 _PARENTHETICAL = re.compile(r"\s[–—-]\s[^–—]*?\s[–—-]\s|\([^()]*\)")
 _DATE_NUMBER = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$")
+#: "the number of [people] wounded [in ...] has risen to [more than] 40"
+_NUMBER_OF = re.compile(
+    r"\b(?:number|toll|count) of\b[^.;]{0,120}?\b(?:rose|has risen|had risen|risen|climbed|"
+    r"has climbed|increased|has increased|jumped|reached|has reached|stands at|stood at|"
+    r"is now|was now)\s+(?:to\s+)?(?P<rest>[^.;]{0,30})"
+)
 #: "the first American deaths", "the latest victim": which ones, not how many.
 _ORDINALS = frozenset(
     ["first", "second", "third", "fourth", "fifth", "last", "latest", "only", "deadliest", "worst"]
@@ -209,6 +221,9 @@ def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) ->
         and not any(a <= m.start < b for a, b in spans)
         and not reflexive(sentence, m)
     ]
+    if updated := _updated_number(sentence, keywords):
+        figures.counts.append(updated)
+        return figures
     used: list[tuple[int, int]] = []
     for n, mention in enumerate(keywords):
         previous_end = keywords[n - 1].end if n else sentence.start
@@ -222,6 +237,24 @@ def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) ->
     if _ONLY_MATERIAL.search(lower) or _UNHURT.search(lower):
         figures.counts.append(Count("both", 0, text="no casualties (only material damage)"))
     return figures
+
+
+def _updated_number(sentence: Sentence, keywords: list[Mention]) -> Count | None:
+    """'The number of troops injured has risen to more than 40': the new total, whatever
+    the words between say ("the number of Americans" is no count of one)."""
+    match = _NUMBER_OF.search(sentence.lower)
+    if not match:
+        return None
+    start, end = sentence.start + match.start(), sentence.start + match.end()
+    inside = [m for m in keywords if start <= m.start < end]
+    if not inside:
+        return None
+    lead = _strip_qualifiers(match.group("rest").strip())
+    number = _words().number_re.match(lead)
+    value = _number(number.group()) if number else None
+    if value is None:
+        return None
+    return Count(_kind(inside[0]), value, total=value, text=match.group()[:160])
 
 
 def reflexive(sentence: Sentence, mention: Mention) -> bool:
@@ -296,6 +329,7 @@ def _construction(
 
 def _zero_before(left: str) -> str | None:
     joined = " " + " ".join(left.split()[-_ZERO_WINDOW:]) + " "
+    joined = _ARABIC_AND.sub(" ", joined)  # "ولم تسجل": "and" glued to the negation
     return next((w for w in _ZERO_WORDS if f" {w} " in joined), None)
 
 

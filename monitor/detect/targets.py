@@ -31,7 +31,8 @@ _PREMOD_STOP = re.compile(
     r"[,.;:!?()\"“”]|\b(?:in|at|near|from|by|with|to|on|against|after|before|during|"
     r"alongside|for|as|about|around|under|over|into|onto|off|than|of|said|says|which|that|"
     r"who|was|were|is|are|has|have|had|when|while|where|since|until|killed|wounded|"
-    r"attacked|hit|struck|fired|launched)\b"
+    r"attacked|hit|struck|fired|launched|dans|du|des|contre|sur|lors|tué|tués|contra|durante|"
+    r"gegen|bei|auf)\b"
 )
 _CLAUSE_GAP = re.compile(r"[;:()]|,\s+(?:as|while|when|but|and|which|who|after|amid|as)\b|\s[—–]\s")
 _ATTRIBUTION = re.compile(r"^[\w\s'’.-]{0,30}?:\s")
@@ -52,6 +53,8 @@ _SHIP = re.compile(r"\buss\s+(?:the\s+)?([a-z][a-z'\-]+)")
 _PASSIVE_AFTER = re.compile(r"^\s*(?:by|in|after|at|on|near|as|amid|with|,|;|:|$)")
 _NEGATED = re.compile(r"(?:\bnon-|\bnot\s+|\bno\s+)$")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
+#: Target types whose nationality another sentence's mention of the same kind can tell.
+_CREWED = frozenset({"military", "diplomatic"})
 #: How much less a target counts for each sentence after the first that reports the attack.
 _LATER = 0.6
 
@@ -91,6 +94,7 @@ class TargetReader:
         if best.site_key is None:
             best = _named(best, candidates)
         best = _crew(best, candidates)
+        best = _personnel(best, candidates)
         if best.nationality is None:
             nation = _victim_nation(frames, self.lexicon)
             if nation:
@@ -254,11 +258,12 @@ def _crew(best: Target, candidates: list[Target]) -> Target:
     if best.how.startswith(("hosts", "a USS")):
         return best
     for other in candidates:
-        if other is best or other.role != "patient" or other.type != "military":
+        if other is best or other.role != "patient" or other.type not in _CREWED:
             continue
         if other.nationality is None or other.nationality == best.nationality:
             continue
         if best.nationality is None and other.type == best.type:
+            # "l'attaque du consulat" ... "le consulat américain": one target, named twice
             return replace(best, nationality=other.nationality, how="named in another sentence")
         if (
             best.facility
@@ -267,6 +272,24 @@ def _crew(best: Target, candidates: list[Target]) -> Target:
             and best.how.startswith("a nationality word")
         ):
             return replace(best, nationality=other.nationality, how="the forces attacked there")
+    return best
+
+
+def _personnel(best: Target, candidates: list[Target]) -> Target:
+    """ "A gunman opened fire at the airport, killing two American soldiers": an attack on
+    a public place whose victims are a nation's soldiers or diplomats is an attack on them."""
+    if best.type in _CREWED:
+        return best
+    for other in candidates:
+        if (
+            other.type in _CREWED
+            and other.nationality
+            and not other.facility
+            and other.role in ("victim", "patient")
+        ):
+            return replace(
+                best, type=other.type, nationality=other.nationality, how="the personnel hit there"
+            )
     return best
 
 
@@ -451,11 +474,12 @@ def _victim_nation(frames: list[Frame], lexicon: Lexicon) -> str | None:
 
 
 def _person(frame: Frame, mention: Mention) -> bool:
-    """'Americans', 'a U.S. contractor', 'Turkish soldiers': a nation naming people."""
+    """'Americans', 'a U.S. contractor', 'Turkish soldiers', 'soldados estadounidenses': a
+    nation naming people (Romance languages put the nationality after the noun)."""
     if mention.text.lower().endswith(("ans", "ons", "ese", "is")) and not mention.text.isupper():
         return True
     return any(
-        0 <= m.start - mention.end <= 15
+        (0 <= m.start - mention.end <= 15 or 0 <= mention.start - m.end <= 2)
         and (t := m.get("target")) is not None
         and t.detail == "people"
         for m in frame.main
