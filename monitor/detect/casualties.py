@@ -119,7 +119,7 @@ _PARENTHETICAL = re.compile(r"\s[–—-]\s[^–—]*?\s[–—-]\s|\([^()]*\)")
 _DATE_NUMBER = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$")
 #: "the number of [people] wounded [in ...] has risen to [more than] 40"
 _NUMBER_OF = re.compile(
-    r"\b(?:number|toll|count) of\b[^.;]{0,120}?\b(?:rose|has risen|had risen|risen|climbed|"
+    r"\b(?:number of|toll|count of)\b[^.;]{0,120}?\b(?:rose|has risen|had risen|risen|climbed|"
     r"has climbed|increased|has increased|jumped|reached|has reached|stands at|stood at|"
     r"is now|was now)\s+(?:to\s+)?(?P<rest>[^.;]{0,30})"
 )
@@ -246,7 +246,7 @@ def _updated_number(sentence: Sentence, keywords: list[Mention]) -> Count | None
     if not match:
         return None
     start, end = sentence.start + match.start(), sentence.start + match.end()
-    inside = [m for m in keywords if start <= m.start < end]
+    inside = [m for m in keywords if start < m.end and m.start < end]  # "[death toll]"
     if not inside:
         return None
     lead = _strip_qualifiers(match.group("rest").strip())
