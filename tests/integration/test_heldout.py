@@ -71,8 +71,6 @@ KNOWN_GAPS: dict[tuple[str, str], Any] = {
     ("q-14", "weapon"): "mixed",
     # "Bei einem Anschlag ... eröffnete ... das Feuer": no German gunfire word in the lede.
     ("q-20", "weapon"): "unknown",
-    # Gunfire and a grenade that did not explode: a grenade is no weapon class.
-    ("q-25", "weapon"): "gunfire",
     # "from last month's Iranian ballistic missile strike": the statement's day is taken.
     ("q-13", "event_date"): date(2020, 2, 9),
     # "police wounded and captured one of them": the attacker counted as injured.
