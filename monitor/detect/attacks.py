@@ -383,10 +383,19 @@ def _first(
 
 
 def _without_attackers(killed: int, counts: list[tuple[Frame, casualties.SentenceFigures]]) -> int:
-    """A toll that counted the attackers ('16 dead, six of them attackers') is 10."""
+    """A toll that counted the attackers ('16 dead, six of them attackers') is 10; but
+    "killing three policemen before police shot dead three of the attackers" is 3: a
+    figure told of victims alone is not the attackers' count."""
+    of_victims = any(
+        c.kind in ("killed", "both") and c.victims == killed and not c.attackers
+        for _, figures in counts
+        for c in figures.counts
+    )
     for _, figures in counts:
         for count in figures.counts:
             if count.kind == "killed" and count.attackers and count.total == killed:
+                if of_victims and not count.victims:
+                    continue
                 return count.victims if count.victims is not None else killed
     return killed
 

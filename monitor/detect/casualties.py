@@ -117,6 +117,7 @@ _RUNNING_TOLL = re.compile(
 )
 _PARENTHETICAL = re.compile(r"\s[–—-]\s[^–—]*?\s[–—-]\s|\([^()]*\)")
 _DATE_NUMBER = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$")
+_LEADING_CONJUNCTION = re.compile(r"^(?:and|or|but|y|et|e|und|i)\s+")
 #: "the number of [people] wounded [in ...] has risen to [more than] 40"
 _NUMBER_OF = re.compile(
     r"\b(?:number of|toll|count of)\b[^.;]{0,120}?\b(?:rose|has risen|had risen|risen|climbed|"
@@ -398,6 +399,9 @@ def _nearest_run(items: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """The items nearest the keyword that carry numbers (reading leftwards)."""
     run: list[tuple[int, str]] = []
     for item in reversed(items):
+        lead = _LEADING_CONJUNCTION.sub("", item[1].strip())
+        if not run and _strip_qualifiers(lead).startswith(_words().approximate):
+            break  # "..., and a number of personnel were hurt": the nearest count is vague
         has_number = _item_value(item[1], leftward=True) is not None
         if not has_number and run:
             break
@@ -415,6 +419,8 @@ def _item_value(item: str, *, leftward: bool = False) -> tuple[int, bool, tuple[
     for match in reversed(matches) if leftward else matches:
         token = match.group()
         rest = item[match.end() :]
+        if item[match.start() :].startswith(words.approximate):
+            return None  # "a number of personnel", "a few soldiers": no figure
         if _UNITS.match(rest) or rest.lstrip().startswith(words.subsets_after):
             continue
         if _DATE_NUMBER.search(item[: match.start()]):

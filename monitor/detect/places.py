@@ -23,6 +23,8 @@ _LOCATIVE = re.compile(
     r"north-western|south-eastern|south-western)\s+)?$|,\s*$"
 )
 
+_CAPITALISED = re.compile(r"\s+(?:[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)*\s+(?:[A-Z][a-z]+|said|says)\b")
+
 
 @dataclass(frozen=True)
 class Location:
@@ -101,6 +103,7 @@ class PlaceReader:
                 if _is_country(m) and (
                     not _locative(sentence.lower, m.start - sentence.start, m.end - sentence.start)
                     or _modifier(sentence.mentions, m)
+                    or _organisation(sentence.text, m.end - sentence.start)
                 ):
                     continue
                 found.append(m)
@@ -127,6 +130,12 @@ def _modifier(mentions: list[Mention], mention: Mention) -> bool:
     base in Afghanistan", "the U.S. Embassy in Ankara", "US-Konvoi"."""
     following = next((m for m in mentions if m.start >= mention.end), None)
     return following is not None and following.start - mention.end <= 1 and following.has("target")
+
+
+def _organisation(text: str, end: int) -> bool:
+    """A country name in an organisation's name is not a place: "U.S. Central Command
+    said", "the U.S. Navy", "French Foreign Ministry" (a name in capitals follows)."""
+    return bool(_CAPITALISED.match(text, end))
 
 
 def _is_country(mention: Mention) -> bool:
