@@ -53,6 +53,11 @@ _SHIP = re.compile(r"\buss\s+(?:the\s+)?([a-z][a-z'\-]+)")
 _PASSIVE_AFTER = re.compile(r"^\s*(?:by|in|after|at|on|near|as|amid|with|,|;|:|$)")
 _NEGATED = re.compile(r"(?:\bnon-|\bnot\s+|\bno\s+)$")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
+_BY = re.compile(r"^\s*by\b")
+#: Strike verbs in an active clause: a facility before them is what struck.
+_ACTIVE_VERBS = frozenset(
+    {"struck", "fired", "fires", "launched", "launches", "pounded", "shelled", "bombed"}
+)
 #: Target types whose nationality another sentence's mention of the same kind can tell.
 _CREWED = frozenset({"military", "diplomatic"})
 #: How much less a target counts for each sentence after the first that reports the attack.
@@ -74,6 +79,8 @@ class Target:
     start: int = 0
     role: str = "patient"
     sentence: int = 0
+    #: Casualty words next to it ("killing two American soldiers").
+    hurt: bool = False
 
 
 class TargetReader:
@@ -118,7 +125,7 @@ class TargetReader:
         target_type = site.type if site else (tag.value if tag else None)
         facility = bool(site) or (tag is not None and tag.detail == "places")
         role = _role(frame, mention)
-        if role == "source" or (role == "agent" and not facility):
+        if role in ("source", "attacker") or (role == "agent" and not facility):
             return None
         nation, how = self._nationality(frame, mention, site, target_type)
         if (
@@ -145,6 +152,7 @@ class TargetReader:
             start=mention.start,
             role=role,
             sentence=sentence.index,
+            hurt=_hurt(frame, mention),
         )
 
     def _named_site(self, sentence: Sentence, mention: Mention) -> Site | None:
@@ -247,7 +255,9 @@ class TargetReader:
         if after:
             return after, "a nationality word after the target"
         stationed = _stationed(sentence)
-        if stationed and facility:
+        # "a rocket aimed at the airport, where US troops are based, hit a house": the
+        # forces are stationed at the airport, not in the house.
+        if stationed and facility and target_type != "civilian":
             return stationed, "hosts (forces stationed there)"
         return None, ""
 
@@ -286,6 +296,7 @@ def _personnel(best: Target, candidates: list[Target]) -> Target:
             and other.nationality
             and not other.facility
             and other.role in ("victim", "patient")
+            and other.hurt
         ):
             return replace(
                 best, type=other.type, nationality=other.nationality, how="the personnel hit there"
@@ -404,13 +415,19 @@ def _stationed(sentence: Sentence) -> str | None:
 
 
 def _role(frame: Frame, mention: Mention) -> str:
-    """patient (attacked), victim, agent (attacker), source (who speaks) or neutral."""
+    """patient (attacked), victim, agent (before an active attack word: the attacker, or a
+    ship or base defending itself), attacker (what struck, or the agent after "by"),
+    source (who speaks) or neutral."""
     sentence = frame.sentence
     if _is_source(sentence, mention):
         return "source"
     anchors = frame.anchors or [m for m in frame.main if m.has("strike")]
-    if any(_same_clause_after(sentence, a, mention) for a in anchors):
-        return "patient"
+    after = [a for a in anchors if _same_clause_after(sentence, a, mention)]
+    if after:
+        # "intercepted by Israel and its allies, including U.S. forces": the agent.
+        return "attacker" if all(_by_agent(sentence, a, mention) for a in after) else "patient"
+    if _acting(frame, mention):
+        return "attacker"
     tag = mention.get("target")
     if tag and tag.detail == "people" and _followed_by_casualty(frame, mention):
         return "victim"
@@ -427,16 +444,49 @@ def _role(frame: Frame, mention: Mention) -> str:
         return "patient"
     facility = mention.has("site") or (tag is not None and tag.detail == "places")
     if facility:
+        if anchor.text.lower() in _ACTIVE_VERBS and not anchor.has("attack"):
+            return "attacker"  # "U.S. warships struck 60 targets": the ships struck
         # "Camp Taji attack", "embassy bombing": a place before the attack noun was hit.
         return "patient" if anchor.start - mention.end <= 20 else "neutral"
     return "agent"
+
+
+def _acting(frame: Frame, mention: Mention) -> bool:
+    """ "warships struck 60 targets" (the subject of an active strike verb), "intercepted by
+    Israel and its allies, including U.S. forces" (the agent of a passive one)."""
+    sentence = frame.sentence
+    for m in frame.main:
+        if not m.has("strike") or m.has("attack"):
+            continue
+        if m.start >= mention.end:
+            gap = sentence.lower[mention.end - sentence.start : m.start - sentence.start]
+            if (
+                m.text.lower() in _ACTIVE_VERBS
+                and len(gap) <= 30
+                and not _CLAUSE_GAP.search(gap)
+                and not _participle(sentence, m)
+            ):
+                return True
+        elif m.end <= mention.start and mention.start - m.end <= 60:
+            gap = sentence.lower[m.end - sentence.start : mention.start - sentence.start]
+            if _BY.match(gap) and not _CLAUSE_GAP.search(gap) and _participle(sentence, m):
+                return True
+    return False
+
+
+def _by_agent(sentence: Sentence, anchor: Mention, mention: Mention) -> bool:
+    """ "hit by militias", "shot down by U.S. forces": after a participle and "by" comes
+    who acted, not what was hit."""
+    gap = sentence.lower[anchor.end - sentence.start : mention.start - sentence.start]
+    return _participle(sentence, anchor) and bool(_BY.match(gap))
 
 
 def _same_clause_after(sentence: Sentence, anchor: Mention, mention: Mention) -> bool:
     if not (anchor.end <= mention.start and mention.start - anchor.end <= 90):
         return False
     gap = sentence.lower[anchor.end - sentence.start : mention.start - sentence.start]
-    return not _CLAUSE_GAP.search(gap)
+    # "warplanes and warships struck...": a subject joined to the weapon, not its target
+    return not _CLAUSE_GAP.search(gap) and not _CHAIN.match(gap)
 
 
 def _participle(sentence: Sentence, mention: Mention) -> bool:
@@ -445,6 +495,16 @@ def _participle(sentence: Sentence, mention: Mention) -> bool:
         return False
     rest = sentence.lower[mention.end - sentence.start :]
     return bool(_PASSIVE_AFTER.match(rest))
+
+
+def _hurt(frame: Frame, mention: Mention) -> bool:
+    """Casualty words just before or after: "killing two American soldiers", "US
+    soldiers were wounded" (not "where US troops are based")."""
+    return any(
+        (m.has("killed") or m.has("injured"))
+        and (0 <= mention.start - m.end <= 30 or 0 <= m.start - mention.end <= 40)
+        for m in frame.main
+    )
 
 
 def _followed_by_casualty(frame: Frame, mention: Mention) -> bool:
