@@ -27,15 +27,17 @@ from monitor.detect.text import Sentence
 _STOP = re.compile(
     r"[;!?()\[\]]|\s[—–]\s|\s(?:in|at(?! least| most)|when|after|near|on|during|as|while|"
     r"with|from|by|inside|outside|since|but|because|according|before|following|amid|en|"
-    r"dans|lors|durante|podczas|bei|في)\s"
+    r"dans|lors|durante|podczas|bei|في|dejando|deixando|laissant)\s"
 )
 _LEFT_STOP = re.compile(
     r"[;!?()\[\]:]|\s[—–]\s|\s(?:when|while|after|before|because|but|since|although|"
-    r"whereas|following|said|says|told|cuando|quand|lorsque|quando|als|wenn|عندما)\s"
+    r"whereas|following|said|says|told|cuando|quand|lorsque|quando|als|wenn|عندما|"
+    r"dejando|deixando|laissant)\s"
 )
 _RIGHT_SKIP = re.compile(
     r"^\s*(?::|rose to|climbed to|reached|stood at|now stands at|has risen to|had risen to|"
-    r"included|include|includes|were|are|was|is|of|to|avec lui|avec elle|con él|de|d')\s*"
+    r"included|include|includes|were|are|was|is|of|to|avec lui|avec elle|con él|de|d'|"
+    r"a(?=\s+(?:\d|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\b))\s*"
 )
 _ACTIVE = frozenset(
     {
@@ -51,6 +53,9 @@ _ACTIVE = frozenset(
         "left",
         "tuant",
         "blessant",
+        "matando",
+        "hiriendo",
+        "ferindo",
         "claiming",
     }
 )
@@ -79,6 +84,10 @@ _ZERO_WORDS = (
     "sem",
     "ohne",
     "bez",
+    "nikt",
+    "nikogo",
+    "żaden",
+    "żadnych",
     "دون",
     "لا",
     # "pas de blessés", "aucun mort", "ningún herido", "não houve feridos", "keine Verletzten",

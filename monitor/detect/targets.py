@@ -48,12 +48,53 @@ _SOURCE = re.compile(
     r"^[\w\s'’-]{0,25}?\b(?:said|says|say|told|announced|confirmed|reported|stated|"
     r"acknowledged|tweeted|wrote|added|spokes(?:man|woman|person))\b"
 )
-_POSTMOD_GAP = re.compile(r"^\s*(?:of the|of|de la|de los|de las|del|de|des|du|d'|da|do|der)?\s*$")
+_POSTMOD_GAP = re.compile(
+    r"^\s*(?:of the|of|de la|de los|de las|del|de|des|du|d'|da|do|dos|das|der)?\s*$"
+)
 _SHIP = re.compile(r"\buss\s+(?:the\s+)?([a-z][a-z'\-]+)")
 _PASSIVE_AFTER = re.compile(r"^\s*(?:by|in|after|at|on|near|as|amid|with|,|;|:|$)")
 _NEGATED = re.compile(r"(?:\bnon-|\bnot\s+|\bno\s+)$")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
-_BY = re.compile(r"^\s*by\b")
+#: Demonyms naming people: "Americans", "Pakistanis", "Amerikaner".
+_PEOPLE_ENDINGS = ("ans", "ons", "ese", "is", "aner")
+#: "by militias", "der Terrormiliz", "durch", "przez": who acted, when only a noun phrase
+#: follows (not "by Taliban at US base": the base is where).
+_AGENT_MARK = re.compile(r"^\s*(?P<mark>by|der|des|durch|przez)\s+(?P<rest>.*)$", re.S)
+_NOT_IN_AGENT = frozenset(
+    [
+        "at",
+        "in",
+        "on",
+        "near",
+        "against",
+        "inside",
+        "outside",
+        "into",
+        "onto",
+        "from",
+        "toward",
+        "towards",
+        "hit",
+        "struck",
+        "fired",
+        "targeted",
+        "attacked",
+        "landed",
+        "auf",
+        "gegen",
+        "im",
+        "am",
+        "bei",
+        "w",
+        "na",
+        "en",
+        "dans",
+        "contre",
+        "sur",
+        "contra",
+        "vers",
+    ]
+)
 #: Strike verbs in an active clause: a facility before them is what struck.
 _ACTIVE_VERBS = frozenset(
     {"struck", "fired", "fires", "launched", "launches", "pounded", "shelled", "bombed"}
@@ -469,7 +510,7 @@ def _acting(frame: Frame, mention: Mention) -> bool:
                 return True
         elif m.end <= mention.start and mention.start - m.end <= 60:
             gap = sentence.lower[m.end - sentence.start : mention.start - sentence.start]
-            if _BY.match(gap) and not _CLAUSE_GAP.search(gap) and _participle(sentence, m):
+            if _agent_phrase(gap, "by") and _participle(sentence, m):
                 return True
     return False
 
@@ -478,13 +519,31 @@ def _by_agent(sentence: Sentence, anchor: Mention, mention: Mention) -> bool:
     """ "hit by militias", "shot down by U.S. forces": after a participle and "by" comes
     who acted, not what was hit."""
     gap = sentence.lower[anchor.end - sentence.start : mention.start - sentence.start]
-    return _participle(sentence, anchor) and bool(_BY.match(gap))
+    if anchor.has("attack") and _agent_phrase(gap):
+        return True  # "Angriff der Terrormiliz", "attack by militants"
+    return _participle(sentence, anchor) and _agent_phrase(gap, "by")
+
+
+def _agent_phrase(gap: str, *marks: str) -> bool:
+    """Whether ``gap`` is an agent marker and a bare noun phrase ("by Israel and its allies,
+    including "), the mention after it being the agent."""
+    match = _AGENT_MARK.match(gap)
+    if not match or (marks and match.group("mark") not in marks):
+        return False
+    words = re.findall(r"[^\W\d_]+", match.group("rest"))
+    return len(words) <= 8 and not _NOT_IN_AGENT.intersection(words)
 
 
 def _same_clause_after(sentence: Sentence, anchor: Mention, mention: Mention) -> bool:
     if not (anchor.end <= mention.start and mention.start - anchor.end <= 90):
         return False
     gap = sentence.lower[anchor.end - sentence.start : mention.start - sentence.start]
+    if (
+        not gap.strip()
+        and anchor.has("weapon")
+        and not (anchor.has("attack") or anchor.has("strike"))
+    ):
+        return False  # "un missile houthi", "des drones iraniens": whose weapon, not its target
     # "warplanes and warships struck...": a subject joined to the weapon, not its target
     return not _CLAUSE_GAP.search(gap) and not _CHAIN.match(gap)
 
@@ -536,7 +595,7 @@ def _victim_nation(frames: list[Frame], lexicon: Lexicon) -> str | None:
 def _person(frame: Frame, mention: Mention) -> bool:
     """'Americans', 'a U.S. contractor', 'Turkish soldiers', 'soldados estadounidenses': a
     nation naming people (Romance languages put the nationality after the noun)."""
-    if mention.text.lower().endswith(("ans", "ons", "ese", "is")) and not mention.text.isupper():
+    if mention.text.lower().endswith(_PEOPLE_ENDINGS) and not mention.text.isupper():
         return True
     return any(
         (0 <= m.start - mention.end <= 15 or 0 <= mention.start - m.end <= 2)
@@ -548,7 +607,12 @@ def _person(frame: Frame, mention: Mention) -> bool:
 
 def _is_source(sentence: Sentence, mention: Mention) -> bool:
     rest = sentence.lower[mention.end - sentence.start :]
-    return bool(_SOURCE.match(rest) or _ATTRIBUTION.match(rest))
+    if _SOURCE.match(rest):
+        return True
+    # "Official: ..." attributes a quote; "Attack on US base in Kenya: three killed" does not.
+    tag = mention.get("target")
+    place = mention.has("site") or (tag is not None and tag.detail == "places")
+    return not place and bool(_ATTRIBUTION.match(rest))
 
 
 _NUMBER_BEFORE = re.compile(r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|an)\s+$")
