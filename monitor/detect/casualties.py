@@ -197,6 +197,7 @@ def _words() -> _Words:
     path = resources.files("monitor.detect") / "data" / "numbers.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     numbers = {w: int(n) for n, ws in data["numbers"].items() for w in ws}
+    numbers.update(_compounds(numbers))
     articles = data["articles"]["words"]
     words = sorted([*numbers, *articles], key=len, reverse=True)
     number_re = re.compile(
@@ -216,6 +217,21 @@ def _words() -> _Words:
         persons=frozenset(data["persons"]["words"]),
         number_re=number_re,
     )
+
+
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _compounds(numbers: dict[str, int]) -> dict[str, int]:
+    """ "twenty-one", "forty five": English tens and units written together."""
+    return {
+        f"{tens}{joint}{unit}": numbers[tens] + numbers[unit]
+        for tens in _TENS
+        for unit in _ONES
+        for joint in ("-", " ")
+        if tens in numbers and unit in numbers
+    }
 
 
 def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) -> SentenceFigures:
