@@ -343,7 +343,9 @@ def _construction(
     if lead.startswith(_words().approximate):
         return None  # "wounded dozens": a figure nobody can add up
     if _starts_with_number(lead):
-        count = _enumeration(right, offset, kind, leftward=False)
+        count = _enumeration(right, offset, kind, leftward=False) or _own_subset(
+            right, offset, kind
+        )
     elif mention.text.lower() in _ACTIVE:
         count = None
     else:
@@ -351,6 +353,19 @@ def _construction(
     if count is not None:
         count.text = f"{near.strip()} [{mention.text}] {right.strip()}"[:160]
     return count
+
+
+def _own_subset(window: str, offset: int, kind: str) -> Count | None:
+    """ "turned his weapon on the Marines, killing three of them": a part of a group
+    whose size is not given is the figure itself."""
+    words = _words()
+    match = words.number_re.search(window)
+    if not match or not window[match.end() :].lstrip().startswith(words.subsets_after):
+        return None
+    number = _number(match.group())
+    if not number:
+        return None
+    return Count(kind, number, total=number, spans=[(offset + match.start(), offset + match.end())])
 
 
 def _zero_before(left: str) -> str | None:
