@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from monitor.detect import casualties
 from monitor.detect.actors import ActorReader
 from monitor.detect.dates import DateReader, TimeExpr
 from monitor.detect.frames import Frame
-from monitor.detect.lexicon import Lexicon
+from monitor.detect.lexicon import Lexicon, Mention
 from monitor.detect.places import PlaceReader
 from monitor.detect.targets import Target, TargetReader
 from monitor.detect.text import Document, Sentence
@@ -88,6 +88,7 @@ class AttackBuilder:
             if s.index in ctx.frames
         ]
         location = self.places.locate(frames[:4], target, lede, ctx.doc.dateline)
+        target = _at_home(target, location.country, frames[:4])
         weapon = self._weapon(ctx, frames, later, event_date)
         killed, injured, notes = self._casualties(ctx, frames, context, event_date, target)
         perpetrator = self.actors.read(ctx.doc, frames, _elsewhere)
@@ -337,6 +338,31 @@ class AttackBuilder:
             if found and abs((found - event_date).days) > _SAME_DAYS:
                 return True
         return False
+
+
+def _at_home(target: Target | None, country: str | None, frames: list[Frame]) -> Target | None:
+    """A military target with no nationality said, in a country, with no other nation's
+    forces named, is that country's own ("a shooting at Fort Hood, Texas", "an army base
+    in Mali", "killing four Marines" in Chattanooga)."""
+    if target is None or target.nationality or target.type != "military":
+        return target
+    if country is None:
+        return target
+    named = {
+        tag.value
+        for frame in frames
+        for m in frame.main
+        for tag in m.all("nation")
+        # the attacker's nationality ("a Saudi officer opened fire") says nothing of whose
+        if tag.detail == "demonyms" and not _before_anchor(frame, m)
+    }
+    if named - {country}:
+        return target
+    return replace(target, nationality=country, how="the country's own (no other forces named)")
+
+
+def _before_anchor(frame: Frame, mention: Mention) -> bool:
+    return bool(frame.anchors) and mention.end <= frame.anchors[0].start
 
 
 def _statement_day(found: tuple[date, str], reference: date | None) -> tuple[date, str]:
