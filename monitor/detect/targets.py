@@ -122,6 +122,8 @@ class Target:
     sentence: int = 0
     #: Casualty words next to it ("killing two American soldiers").
     hurt: bool = False
+    #: Several nations named before it ("the German and US embassies").
+    chain: tuple[str, ...] = ()
 
 
 class TargetReader:
@@ -143,6 +145,7 @@ class TargetReader:
             best = _named(best, candidates)
         best = _crew(best, candidates)
         best = _personnel(best, candidates)
+        best = _one_of_chain(best, candidates)
         if best.nationality is None:
             nation = _victim_nation(frames, self.lexicon)
             if nation:
@@ -194,6 +197,7 @@ class TargetReader:
             role=role,
             sentence=sentence.index,
             hurt=_hurt(frame, mention),
+            chain=_chain(sentence, mention, target_type) if how.startswith("a nationality") else (),
         )
 
     def _named_site(self, sentence: Sentence, mention: Mention) -> Site | None:
@@ -326,6 +330,23 @@ def _crew(best: Target, candidates: list[Target]) -> Target:
     return best
 
 
+def _one_of_chain(best: Target, candidates: list[Target]) -> Target:
+    """ "Crowds attack German and US embassies" ... "marched on the U.S. embassy": of the
+    nations named together, the one the report then names alone."""
+    if len(best.chain) < 2:
+        return best
+    for other in candidates:
+        if (
+            other.type == best.type
+            and len(other.chain) < 2
+            and other.nationality in best.chain
+            and other.nationality != best.nationality
+            and other.role == "patient"
+        ):
+            return replace(best, nationality=other.nationality, how="named alone in the report")
+    return best
+
+
 def _personnel(best: Target, candidates: list[Target]) -> Target:
     """ "A gunman opened fire at the airport, killing two American soldiers": an attack on
     a public place whose victims are a nation's soldiers or diplomats is an attack on them."""
@@ -382,7 +403,13 @@ def _nation_code(
 
 def _premodifier(sentence: Sentence, mention: Mention, target_type: str | None) -> str | None:
     """The nation named just before the target; of a chain ("U.S. and Nigerien"), the first."""
-    found = None
+    chain = _chain(sentence, mention, target_type)
+    return chain[0] if chain else None
+
+
+def _chain(sentence: Sentence, mention: Mention, target_type: str | None) -> tuple[str, ...]:
+    """The nations named just before the target, in the text's order ("German and US")."""
+    found: list[str] = []
     edge = mention.start
     for m in reversed(sentence.mentions):
         if m.end > edge:
@@ -390,19 +417,20 @@ def _premodifier(sentence: Sentence, mention: Mention, target_type: str | None) 
         if edge - m.end > 30:
             break
         between = sentence.lower[m.end - sentence.start : edge - sentence.start]
-        if found is not None and not _CHAIN.match(between):
+        if found and not _CHAIN.match(between):
             break
-        if found is None and (_PREMOD_STOP.search(between) or m.has("attack") or m.has("strike")):
+        if not found and (_PREMOD_STOP.search(between) or m.has("attack") or m.has("strike")):
             break
         if not m.has("nation"):
-            if found is not None:
+            if found:
                 break
             continue
         code = _nation_code(sentence, m, ownership=target_type == "diplomatic")
         if code is None:
             break
-        found, edge = code, m.start
-    return found
+        found.insert(0, code)
+        edge = m.start
+    return tuple(found)
 
 
 def _postmodifier(sentence: Sentence, mention: Mention) -> str | None:
