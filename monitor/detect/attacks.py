@@ -341,11 +341,13 @@ class AttackBuilder:
 
 
 def _at_home(target: Target | None, country: str | None, frames: list[Frame]) -> Target | None:
-    """A military target with no nationality said, in a country, with no other nation's
-    forces named, is that country's own ("a shooting at Fort Hood, Texas", "an army base
-    in Mali", "killing four Marines" in Chattanooga)."""
+    """A military target with no nationality said, at a military place, in a country, with no
+    other nation's forces named, is that country's own ("a shooting at Fort Hood, Texas",
+    "an army base in Mali", Marines killed at a recruiting office in Chattanooga)."""
     if target is None or target.nationality or target.type != "military":
         return target
+    if not (target.facility or any(_military_place(m) for f in frames for m in f.targets)):
+        return target  # a soldier shot dead off duty at home is not an attack on the forces
     if country is None:
         return target
     named = {
@@ -359,6 +361,11 @@ def _at_home(target: Target | None, country: str | None, frames: list[Frame]) ->
     if named - {country}:
         return target
     return replace(target, nationality=country, how="the country's own (no other forces named)")
+
+
+def _military_place(mention: Mention) -> bool:
+    tag = mention.get("target")
+    return tag is not None and tag.value == "military" and tag.detail == "places"
 
 
 def _before_anchor(frame: Frame, mention: Mention) -> bool:
