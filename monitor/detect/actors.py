@@ -134,7 +134,10 @@ class ActorReader:
             nations = [
                 m
                 for m in agents
-                if m.has("nation") and not _premodifies_target(frame, m) and _attached(frame, m)
+                if m.has("nation")
+                and not _premodifies_target(frame, m)
+                and not _names_people(frame, m)
+                and _attached(frame, m)
             ]
             if nations:
                 code = nations[0].get("nation").value  # type: ignore[union-attr]
@@ -239,6 +242,17 @@ def _attached(frame: Frame, mention: Mention) -> bool:
         if 0 <= anchor.start - mention.end <= 25 and "," not in gap:
             return True
     return False
+
+
+def _names_people(frame: Frame, mention: Mention) -> bool:
+    """ "soldados estadounidenses", "soldats américains": the nationality of the people just
+    named (Romance languages put it after the noun), not a nation acting."""
+    return any(
+        0 <= mention.start - t.end <= 2
+        and (tag := t.get("target")) is not None
+        and tag.detail == "people"
+        for t in frame.sentence.mentions
+    )
 
 
 def _premodifies_target(frame: Frame, mention: Mention) -> bool:

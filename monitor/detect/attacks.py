@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from monitor.detect import casualties
 from monitor.detect.actors import ActorReader
 from monitor.detect.dates import DateReader, TimeExpr
 from monitor.detect.frames import Frame
-from monitor.detect.lexicon import Lexicon
+from monitor.detect.lexicon import Lexicon, Mention
 from monitor.detect.places import PlaceReader
 from monitor.detect.targets import Target, TargetReader
 from monitor.detect.text import Document, Sentence
@@ -88,6 +88,7 @@ class AttackBuilder:
             if s.index in ctx.frames
         ]
         location = self.places.locate(frames[:4], target, lede, ctx.doc.dateline)
+        target = _at_home(target, location.country, frames[:4])
         weapon = self._weapon(ctx, frames, later, event_date)
         killed, injured, notes = self._casualties(ctx, frames, context, event_date, target)
         perpetrator = self.actors.read(ctx.doc, frames, _elsewhere)
@@ -339,6 +340,38 @@ class AttackBuilder:
         return False
 
 
+def _at_home(target: Target | None, country: str | None, frames: list[Frame]) -> Target | None:
+    """A military target with no nationality said, at a military place, in a country, with no
+    other nation's forces named, is that country's own ("a shooting at Fort Hood, Texas",
+    "an army base in Mali", Marines killed at a recruiting office in Chattanooga)."""
+    if target is None or target.nationality or target.type != "military":
+        return target
+    if not (target.facility or any(_military_place(m) for f in frames for m in f.targets)):
+        return target  # a soldier shot dead off duty at home is not an attack on the forces
+    if country is None:
+        return target
+    named = {
+        tag.value
+        for frame in frames
+        for m in frame.main
+        for tag in m.all("nation")
+        # the attacker's nationality ("a Saudi officer opened fire") says nothing of whose
+        if tag.detail == "demonyms" and not _before_anchor(frame, m)
+    }
+    if named - {country}:
+        return target
+    return replace(target, nationality=country, how="the country's own (no other forces named)")
+
+
+def _military_place(mention: Mention) -> bool:
+    tag = mention.get("target")
+    return tag is not None and tag.value == "military" and tag.detail == "places"
+
+
+def _before_anchor(frame: Frame, mention: Mention) -> bool:
+    return bool(frame.anchors) and mention.end <= frame.anchors[0].start
+
+
 def _statement_day(found: tuple[date, str], reference: date | None) -> tuple[date, str]:
     """Only a statement's day dates the attack. A statement made the day the report came
     out ("CENTCOM said on Wednesday", published Wednesday) tells of an attack of the night
@@ -383,10 +416,19 @@ def _first(
 
 
 def _without_attackers(killed: int, counts: list[tuple[Frame, casualties.SentenceFigures]]) -> int:
-    """A toll that counted the attackers ('16 dead, six of them attackers') is 10."""
+    """A toll that counted the attackers ('16 dead, six of them attackers') is 10; but
+    "killing three policemen before police shot dead three of the attackers" is 3: a
+    figure told of victims alone is not the attackers' count."""
+    of_victims = any(
+        c.kind in ("killed", "both") and c.victims == killed and not c.attackers
+        for _, figures in counts
+        for c in figures.counts
+    )
     for _, figures in counts:
         for count in figures.counts:
             if count.kind == "killed" and count.attackers and count.total == killed:
+                if of_victims and not count.victims:
+                    continue
                 return count.victims if count.victims is not None else killed
     return killed
 

@@ -27,15 +27,17 @@ from monitor.detect.text import Sentence
 _STOP = re.compile(
     r"[;!?()\[\]]|\s[—–]\s|\s(?:in|at(?! least| most)|when|after|near|on|during|as|while|"
     r"with|from|by|inside|outside|since|but|because|according|before|following|amid|en|"
-    r"dans|lors|durante|podczas|bei|في)\s"
+    r"dans|lors|durante|podczas|bei|في|dejando|deixando|laissant)\s"
 )
 _LEFT_STOP = re.compile(
     r"[;!?()\[\]:]|\s[—–]\s|\s(?:when|while|after|before|because|but|since|although|"
-    r"whereas|following|said|says|told|cuando|quand|lorsque|quando|als|wenn|عندما)\s"
+    r"whereas|following|said|says|told|cuando|quand|lorsque|quando|als|wenn|عندما|"
+    r"dejando|deixando|laissant)\s"
 )
 _RIGHT_SKIP = re.compile(
     r"^\s*(?::|rose to|climbed to|reached|stood at|now stands at|has risen to|had risen to|"
-    r"included|include|includes|were|are|was|is|of|to|avec lui|avec elle|con él|de|d')\s*"
+    r"included|include|includes|were|are|was|is|of|to|avec lui|avec elle|con él|de|d'|"
+    r"a(?=\s+(?:\d|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\b))\s*"
 )
 _ACTIVE = frozenset(
     {
@@ -51,6 +53,9 @@ _ACTIVE = frozenset(
         "left",
         "tuant",
         "blessant",
+        "matando",
+        "hiriendo",
+        "ferindo",
         "claiming",
     }
 )
@@ -79,6 +84,10 @@ _ZERO_WORDS = (
     "sem",
     "ohne",
     "bez",
+    "nikt",
+    "nikogo",
+    "żaden",
+    "żadnych",
     "دون",
     "لا",
     # "pas de blessés", "aucun mort", "ningún herido", "não houve feridos", "keine Verletzten",
@@ -100,8 +109,14 @@ _ZERO_WORDS = (
     "لم تسفر",
     "لم تقع",
     "لم يصب",
+    # "ولم تسجل إصابات", "لم ترد أنباء عن إصابات": no casualties recorded or reported
+    "لم تسجل",
+    "لم يسجل",
+    "لم ترد",
+    "لم ترد أنباء عن",
 )
 _ZERO_WINDOW = 6
+_ARABIC_AND = re.compile(r" و(?=لم |لا )")
 _REFLEXIVE = re.compile(r"\s+(?:himself|herself|themselves)\b")
 #: A stated toll is the total, whatever else the sentence counts.
 _TOLL = re.compile(r"\[(?:death toll|toll|bilan|balance|balanço|حصيلة)\]")
@@ -111,6 +126,17 @@ _RUNNING_TOLL = re.compile(
 )
 _PARENTHETICAL = re.compile(r"\s[–—-]\s[^–—]*?\s[–—-]\s|\([^()]*\)")
 _DATE_NUMBER = re.compile(r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$")
+_LEADING_CONJUNCTION = re.compile(r"^(?:and|or|but|y|et|e|und|i)\s+")
+#: "the number of [people] wounded [in ...] has risen to [more than] 40"
+_NUMBER_OF = re.compile(
+    r"\b(?:number of|toll|count of)\b[^.;]{0,120}?\b(?:rose|has risen|had risen|risen|climbed|"
+    r"has climbed|increased|has increased|jumped|reached|has reached|stands at|stood at|"
+    r"is now|was now)\s+(?:to\s+)?(?P<rest>[^.;]{0,30})"
+)
+#: "the first American deaths", "the latest victim": which ones, not how many.
+_ORDINALS = frozenset(
+    ["first", "second", "third", "fourth", "fifth", "last", "latest", "only", "deadliest", "worst"]
+)
 #: "a civilian worker whose nationality...": a description, not a count.
 _RELATIVE = re.compile(r"\b(?:whose|who|which|that)\b")
 
@@ -171,6 +197,7 @@ def _words() -> _Words:
     path = resources.files("monitor.detect") / "data" / "numbers.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     numbers = {w: int(n) for n, ws in data["numbers"].items() for w in ws}
+    numbers.update(_compounds(numbers))
     articles = data["articles"]["words"]
     words = sorted([*numbers, *articles], key=len, reverse=True)
     number_re = re.compile(
@@ -192,6 +219,21 @@ def _words() -> _Words:
     )
 
 
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _compounds(numbers: dict[str, int]) -> dict[str, int]:
+    """ "twenty-one", "forty five": English tens and units written together."""
+    return {
+        f"{tens}{joint}{unit}": numbers[tens] + numbers[unit]
+        for tens in _TENS
+        for unit in _ONES
+        for joint in ("-", " ")
+        if tens in numbers and unit in numbers
+    }
+
+
 def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) -> SentenceFigures:
     """The casualty constructions of ``sentence``, skipping background clauses."""
     figures = SentenceFigures()
@@ -205,6 +247,9 @@ def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) ->
         and not any(a <= m.start < b for a, b in spans)
         and not reflexive(sentence, m)
     ]
+    if updated := _updated_number(sentence, keywords):
+        figures.counts.append(updated)
+        return figures
     used: list[tuple[int, int]] = []
     for n, mention in enumerate(keywords):
         previous_end = keywords[n - 1].end if n else sentence.start
@@ -218,6 +263,24 @@ def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) ->
     if _ONLY_MATERIAL.search(lower) or _UNHURT.search(lower):
         figures.counts.append(Count("both", 0, text="no casualties (only material damage)"))
     return figures
+
+
+def _updated_number(sentence: Sentence, keywords: list[Mention]) -> Count | None:
+    """'The number of troops injured has risen to more than 40': the new total, whatever
+    the words between say ("the number of Americans" is no count of one)."""
+    match = _NUMBER_OF.search(sentence.lower)
+    if not match:
+        return None
+    start, end = sentence.start + match.start(), sentence.start + match.end()
+    inside = [m for m in keywords if start < m.end and m.start < end]  # "[death toll]"
+    if not inside:
+        return None
+    lead = _strip_qualifiers(match.group("rest").strip())
+    number = _words().number_re.match(lead)
+    value = _number(number.group()) if number else None
+    if value is None:
+        return None
+    return Count(_kind(inside[0]), value, total=value, text=match.group()[:160])
 
 
 def reflexive(sentence: Sentence, mention: Mention) -> bool:
@@ -280,7 +343,9 @@ def _construction(
     if lead.startswith(_words().approximate):
         return None  # "wounded dozens": a figure nobody can add up
     if _starts_with_number(lead):
-        count = _enumeration(right, offset, kind, leftward=False)
+        count = _enumeration(right, offset, kind, leftward=False) or _own_subset(
+            right, offset, kind
+        )
     elif mention.text.lower() in _ACTIVE:
         count = None
     else:
@@ -290,8 +355,22 @@ def _construction(
     return count
 
 
+def _own_subset(window: str, offset: int, kind: str) -> Count | None:
+    """ "turned his weapon on the Marines, killing three of them": a part of a group
+    whose size is not given is the figure itself."""
+    words = _words()
+    match = words.number_re.search(window)
+    if not match or not window[match.end() :].lstrip().startswith(words.subsets_after):
+        return None
+    number = _number(match.group())
+    if not number:
+        return None
+    return Count(kind, number, total=number, spans=[(offset + match.start(), offset + match.end())])
+
+
 def _zero_before(left: str) -> str | None:
     joined = " " + " ".join(left.split()[-_ZERO_WINDOW:]) + " "
+    joined = _ARABIC_AND.sub(" ", joined)  # "ولم تسجل": "and" glued to the negation
     return next((w for w in _ZERO_WORDS if f" {w} " in joined), None)
 
 
@@ -360,6 +439,9 @@ def _nearest_run(items: list[tuple[int, str]]) -> list[tuple[int, str]]:
     """The items nearest the keyword that carry numbers (reading leftwards)."""
     run: list[tuple[int, str]] = []
     for item in reversed(items):
+        lead = _LEADING_CONJUNCTION.sub("", item[1].strip())
+        if not run and _strip_qualifiers(lead).startswith(_words().approximate):
+            break  # "..., and a number of personnel were hurt": the nearest count is vague
         has_number = _item_value(item[1], leftward=True) is not None
         if not has_number and run:
             break
@@ -377,6 +459,8 @@ def _item_value(item: str, *, leftward: bool = False) -> tuple[int, bool, tuple[
     for match in reversed(matches) if leftward else matches:
         token = match.group()
         rest = item[match.end() :]
+        if item[match.start() :].startswith(words.approximate):
+            return None  # "a number of personnel", "a few soldiers": no figure
         if _UNITS.match(rest) or rest.lstrip().startswith(words.subsets_after):
             continue
         if _DATE_NUMBER.search(item[: match.start()]):
@@ -397,6 +481,8 @@ def _single_person(article: str, rest: str) -> bool:
     following = rest.split()[:1]
     if not following or _words().number_re.match(following[0]) or _RELATIVE.search(rest):
         return False
+    if following[0] in _ORDINALS:
+        return False  # "the first American deaths since...": which deaths, not how many
     if article == "the":
         persons = _words().persons
         head = next((w.strip(",.") for w in rest.split()[:3] if w.strip(",.") in persons), "")

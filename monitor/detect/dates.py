@@ -106,6 +106,8 @@ class DateReader:
         text = sentence.lower.translate(_ARABIC_DIGITS)
         found: list[TimeExpr] = []
         taken = bytearray(len(text))
+        # A wire dateline's day ("BOGOTA, June 16 (Reuters) -") is when the report was filed.
+        taken[: sentence.dateline] = b"\x01" * min(sentence.dateline, len(text))
         patterns = self._patterns if _DIGIT.search(text) else self._patterns[-2:]
         for pattern in patterns:
             for match in pattern.finditer(text):

@@ -11,6 +11,7 @@ when the event score minus the penalty reaches :data:`THRESHOLD`.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -18,6 +19,11 @@ from monitor.detect.frames import STATISTIC, Frame
 from monitor.detect.lexicon import Lexicon
 from monitor.detect.text import Document
 
+#: "Army beat Navy 20-17", "edged the Rams 3-2": a game's final score.
+_FINAL_SCORE = re.compile(
+    r"\b(?:beat|beats|defeated|defeats|edged|edges|won|downed|topped|routed|stunned)\b"
+    r"[^.;]{0,40}?(?<![\d.-])\d{1,3}-\d{1,3}(?![\d-])"
+)
 #: Event score minus genre penalty from which an item is an attack report.
 THRESHOLD = 1.0
 #: Weight of the lede sentences, by position.
@@ -130,6 +136,9 @@ def _shape_cues(
         points["explainer"] += lexicon.genres["explainer"].headline
         cues["explainer"].append("question headline")
     for sentence, where in [(headline, "headline"), *((s, "lede") for s in doc.lede(2))]:
+        if _FINAL_SCORE.search(sentence.lower):
+            points["sports"] += 2 * getattr(lexicon.genres["sports"], where)
+            cues["sports"].append("a final score")
         for match in STATISTIC.finditer(sentence.lower):
             number = match.group().split()[0].replace(",", "")
             if not number.isdigit() or int(number) >= 10:

@@ -23,6 +23,11 @@ _LOCATIVE = re.compile(
     r"north-western|south-eastern|south-western)\s+)?$|,\s*$"
 )
 
+_CAPITAL = re.compile(r"\s+(?:capital|city of|port city of)\b")
+_CHAINED = re.compile(r"(?:-|\band|&|/)\s*$")
+_BORDER = re.compile(r"\s+(?:border|frontier)\b")
+_CAPITALISED = re.compile(r"\s+(?:[A-Z][a-z]+)(?:\s+[A-Z][a-z]+)*\s+(?:[A-Z][a-z]+|said|says)\b")
+
 
 @dataclass(frozen=True)
 class Location:
@@ -66,6 +71,10 @@ class PlaceReader:
             place = sea.name
             return Location(None, place, site_key, sea.name, f"at sea ({sea.name})")
         if country_mention is None:
+            described = _described_country(frames, target)
+            if described:
+                code, how = described
+                return Location(code, _facility(target), site_key, None, how)
             if dateline is None:
                 return Location(site=site_key, place=_facility(target), how="no place named")
             country_mention = dateline
@@ -101,6 +110,7 @@ class PlaceReader:
                 if _is_country(m) and (
                     not _locative(sentence.lower, m.start - sentence.start, m.end - sentence.start)
                     or _modifier(sentence.mentions, m)
+                    or _organisation(sentence.text, m.end - sentence.start)
                 ):
                     continue
                 found.append(m)
@@ -116,6 +126,40 @@ class PlaceReader:
         return None
 
 
+def _described_country(frames: list[Frame], target: Target | None) -> tuple[str, str] | None:
+    """No place named, but "in the Iraqi capital", or "a Kenyan base used by U.S. forces"
+    (the host nation's adjective on a facility of another nation's forces). Not "the
+    Turkish base" (whose, not where) nor "near the Somali border"."""
+    for frame in frames:
+        sentence = frame.sentence
+        for m in frame.main:
+            tag = m.get("nation")
+            if tag is None or tag.detail != "demonyms" or not m.text[:1].isupper():
+                continue
+            rest = sentence.lower[m.end - sentence.start : m.end - sentence.start + 40]
+            if _CAPITAL.match(rest):
+                return tag.value, f"the {m.text} capital"
+            if _BORDER.match(rest) or target is None or not target.facility:
+                continue
+            if not target.nationality or tag.value == target.nationality:
+                continue
+            before = sentence.lower[max(0, m.start - sentence.start - 6) : m.start - sentence.start]
+            # "a Kenyan base used by U.S. forces", "a joint U.S.-Nigerien patrol"
+            facility = any(0 <= t.start - m.end <= 25 and _is_facility(t) for t in frame.targets)
+            if facility and (_hosted(target) or _CHAINED.search(before)):
+                return tag.value, f"a {m.text} facility shared with another nation's forces"
+    return None
+
+
+def _is_facility(mention: Mention) -> bool:
+    tag = mention.get("target")
+    return mention.has("site") or (tag is not None and tag.detail == "places")
+
+
+def _hosted(target: Target) -> bool:
+    return target.how.startswith("hosts")
+
+
 def _locative(text: str, start: int, end: int) -> bool:
     """A country name used as a place: "in Iraq", "Iraq's Anbar province", "Syria: ..."."""
     before, after = text[max(0, start - 25) : start], text[end : end + 3]
@@ -127,6 +171,12 @@ def _modifier(mentions: list[Mention], mention: Mention) -> bool:
     base in Afghanistan", "the U.S. Embassy in Ankara", "US-Konvoi"."""
     following = next((m for m in mentions if m.start >= mention.end), None)
     return following is not None and following.start - mention.end <= 1 and following.has("target")
+
+
+def _organisation(text: str, end: int) -> bool:
+    """A country name in an organisation's name is not a place: "U.S. Central Command
+    said", "the U.S. Navy", "French Foreign Ministry" (a name in capitals follows)."""
+    return bool(_CAPITALISED.match(text, end))
 
 
 def _is_country(mention: Mention) -> bool:

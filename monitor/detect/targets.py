@@ -31,7 +31,8 @@ _PREMOD_STOP = re.compile(
     r"[,.;:!?()\"“”]|\b(?:in|at|near|from|by|with|to|on|against|after|before|during|"
     r"alongside|for|as|about|around|under|over|into|onto|off|than|of|said|says|which|that|"
     r"who|was|were|is|are|has|have|had|when|while|where|since|until|killed|wounded|"
-    r"attacked|hit|struck|fired|launched)\b"
+    r"attacked|hit|struck|fired|launched|dans|du|des|contre|sur|lors|tué|tués|contra|durante|"
+    r"gegen|bei|auf)\b"
 )
 _CLAUSE_GAP = re.compile(r"[;:()]|,\s+(?:as|while|when|but|and|which|who|after|amid|as)\b|\s[—–]\s")
 _ATTRIBUTION = re.compile(r"^[\w\s'’.-]{0,30}?:\s")
@@ -47,11 +48,59 @@ _SOURCE = re.compile(
     r"^[\w\s'’-]{0,25}?\b(?:said|says|say|told|announced|confirmed|reported|stated|"
     r"acknowledged|tweeted|wrote|added|spokes(?:man|woman|person))\b"
 )
-_POSTMOD_GAP = re.compile(r"^\s*(?:of the|of|de la|de los|de las|del|de|des|du|d'|da|do|der)?\s*$")
+_POSTMOD_GAP = re.compile(
+    r"^\s*(?:of the|of|de la|de los|de las|del|de|des|du|d'|da|do|dos|das|der)?\s*$"
+)
 _SHIP = re.compile(r"\buss\s+(?:the\s+)?([a-z][a-z'\-]+)")
 _PASSIVE_AFTER = re.compile(r"^\s*(?:by|in|after|at|on|near|as|amid|with|,|;|:|$)")
 _NEGATED = re.compile(r"(?:\bnon-|\bnot\s+|\bno\s+)$")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
+#: Demonyms naming people: "Americans", "Pakistanis", "Amerikaner".
+_PEOPLE_ENDINGS = ("ans", "ons", "ese", "is", "aner")
+#: "by militias", "der Terrormiliz", "durch", "przez": who acted, when only a noun phrase
+#: follows (not "by Taliban at US base": the base is where).
+_AGENT_MARK = re.compile(r"^\s*(?P<mark>by|der|des|durch|przez)\s+(?P<rest>.*)$", re.S)
+_NOT_IN_AGENT = frozenset(
+    [
+        "at",
+        "in",
+        "on",
+        "near",
+        "against",
+        "inside",
+        "outside",
+        "into",
+        "onto",
+        "from",
+        "toward",
+        "towards",
+        "hit",
+        "struck",
+        "fired",
+        "targeted",
+        "attacked",
+        "landed",
+        "auf",
+        "gegen",
+        "im",
+        "am",
+        "bei",
+        "w",
+        "na",
+        "en",
+        "dans",
+        "contre",
+        "sur",
+        "contra",
+        "vers",
+    ]
+)
+#: Strike verbs in an active clause: a facility before them is what struck.
+_ACTIVE_VERBS = frozenset(
+    {"struck", "fired", "fires", "launched", "launches", "pounded", "shelled", "bombed"}
+)
+#: Target types whose nationality another sentence's mention of the same kind can tell.
+_CREWED = frozenset({"military", "diplomatic"})
 #: How much less a target counts for each sentence after the first that reports the attack.
 _LATER = 0.6
 
@@ -71,6 +120,10 @@ class Target:
     start: int = 0
     role: str = "patient"
     sentence: int = 0
+    #: Casualty words next to it ("killing two American soldiers").
+    hurt: bool = False
+    #: Several nations named before it ("the German and US embassies").
+    chain: tuple[str, ...] = ()
 
 
 class TargetReader:
@@ -91,6 +144,8 @@ class TargetReader:
         if best.site_key is None:
             best = _named(best, candidates)
         best = _crew(best, candidates)
+        best = _personnel(best, candidates)
+        best = _one_of_chain(best, candidates)
         if best.nationality is None:
             nation = _victim_nation(frames, self.lexicon)
             if nation:
@@ -114,7 +169,7 @@ class TargetReader:
         target_type = site.type if site else (tag.value if tag else None)
         facility = bool(site) or (tag is not None and tag.detail == "places")
         role = _role(frame, mention)
-        if role == "source" or (role == "agent" and not facility):
+        if role in ("source", "attacker") or (role == "agent" and not facility):
             return None
         nation, how = self._nationality(frame, mention, site, target_type)
         if (
@@ -141,6 +196,8 @@ class TargetReader:
             start=mention.start,
             role=role,
             sentence=sentence.index,
+            hurt=_hurt(frame, mention),
+            chain=_chain(sentence, mention, target_type) if how.startswith("a nationality") else (),
         )
 
     def _named_site(self, sentence: Sentence, mention: Mention) -> Site | None:
@@ -243,7 +300,9 @@ class TargetReader:
         if after:
             return after, "a nationality word after the target"
         stationed = _stationed(sentence)
-        if stationed and facility:
+        # "a rocket aimed at the airport, where US troops are based, hit a house": the
+        # forces are stationed at the airport, not in the house.
+        if stationed and facility and target_type != "civilian":
             return stationed, "hosts (forces stationed there)"
         return None, ""
 
@@ -254,11 +313,12 @@ def _crew(best: Target, candidates: list[Target]) -> Target:
     if best.how.startswith(("hosts", "a USS")):
         return best
     for other in candidates:
-        if other is best or other.role != "patient" or other.type != "military":
+        if other is best or other.role != "patient" or other.type not in _CREWED:
             continue
         if other.nationality is None or other.nationality == best.nationality:
             continue
         if best.nationality is None and other.type == best.type:
+            # "l'attaque du consulat" ... "le consulat américain": one target, named twice
             return replace(best, nationality=other.nationality, how="named in another sentence")
         if (
             best.facility
@@ -267,6 +327,42 @@ def _crew(best: Target, candidates: list[Target]) -> Target:
             and best.how.startswith("a nationality word")
         ):
             return replace(best, nationality=other.nationality, how="the forces attacked there")
+    return best
+
+
+def _one_of_chain(best: Target, candidates: list[Target]) -> Target:
+    """ "Crowds attack German and US embassies" ... "marched on the U.S. embassy": of the
+    nations named together, the one the report then names alone."""
+    if len(best.chain) < 2:
+        return best
+    for other in candidates:
+        if (
+            other.type == best.type
+            and len(other.chain) < 2
+            and other.nationality in best.chain
+            and other.nationality != best.nationality
+            and other.role == "patient"
+        ):
+            return replace(best, nationality=other.nationality, how="named alone in the report")
+    return best
+
+
+def _personnel(best: Target, candidates: list[Target]) -> Target:
+    """ "A gunman opened fire at the airport, killing two American soldiers": an attack on
+    a public place whose victims are a nation's soldiers or diplomats is an attack on them."""
+    if best.type in _CREWED:
+        return best
+    for other in candidates:
+        if (
+            other.type in _CREWED
+            and other.nationality
+            and not other.facility
+            and other.role in ("victim", "patient")
+            and other.hurt
+        ):
+            return replace(
+                best, type=other.type, nationality=other.nationality, how="the personnel hit there"
+            )
     return best
 
 
@@ -307,7 +403,13 @@ def _nation_code(
 
 def _premodifier(sentence: Sentence, mention: Mention, target_type: str | None) -> str | None:
     """The nation named just before the target; of a chain ("U.S. and Nigerien"), the first."""
-    found = None
+    chain = _chain(sentence, mention, target_type)
+    return chain[0] if chain else None
+
+
+def _chain(sentence: Sentence, mention: Mention, target_type: str | None) -> tuple[str, ...]:
+    """The nations named just before the target, in the text's order ("German and US")."""
+    found: list[str] = []
     edge = mention.start
     for m in reversed(sentence.mentions):
         if m.end > edge:
@@ -315,19 +417,20 @@ def _premodifier(sentence: Sentence, mention: Mention, target_type: str | None) 
         if edge - m.end > 30:
             break
         between = sentence.lower[m.end - sentence.start : edge - sentence.start]
-        if found is not None and not _CHAIN.match(between):
+        if found and not _CHAIN.match(between):
             break
-        if found is None and (_PREMOD_STOP.search(between) or m.has("attack") or m.has("strike")):
+        if not found and (_PREMOD_STOP.search(between) or m.has("attack") or m.has("strike")):
             break
         if not m.has("nation"):
-            if found is not None:
+            if found:
                 break
             continue
         code = _nation_code(sentence, m, ownership=target_type == "diplomatic")
         if code is None:
             break
-        found, edge = code, m.start
-    return found
+        found.insert(0, code)
+        edge = m.start
+    return tuple(found)
 
 
 def _postmodifier(sentence: Sentence, mention: Mention) -> str | None:
@@ -381,13 +484,19 @@ def _stationed(sentence: Sentence) -> str | None:
 
 
 def _role(frame: Frame, mention: Mention) -> str:
-    """patient (attacked), victim, agent (attacker), source (who speaks) or neutral."""
+    """patient (attacked), victim, agent (before an active attack word: the attacker, or a
+    ship or base defending itself), attacker (what struck, or the agent after "by"),
+    source (who speaks) or neutral."""
     sentence = frame.sentence
     if _is_source(sentence, mention):
         return "source"
     anchors = frame.anchors or [m for m in frame.main if m.has("strike")]
-    if any(_same_clause_after(sentence, a, mention) for a in anchors):
-        return "patient"
+    after = [a for a in anchors if _same_clause_after(sentence, a, mention)]
+    if after:
+        # "intercepted by Israel and its allies, including U.S. forces": the agent.
+        return "attacker" if all(_by_agent(sentence, a, mention) for a in after) else "patient"
+    if _acting(frame, mention):
+        return "attacker"
     tag = mention.get("target")
     if tag and tag.detail == "people" and _followed_by_casualty(frame, mention):
         return "victim"
@@ -404,16 +513,67 @@ def _role(frame: Frame, mention: Mention) -> str:
         return "patient"
     facility = mention.has("site") or (tag is not None and tag.detail == "places")
     if facility:
+        if anchor.text.lower() in _ACTIVE_VERBS and not anchor.has("attack"):
+            return "attacker"  # "U.S. warships struck 60 targets": the ships struck
         # "Camp Taji attack", "embassy bombing": a place before the attack noun was hit.
         return "patient" if anchor.start - mention.end <= 20 else "neutral"
     return "agent"
+
+
+def _acting(frame: Frame, mention: Mention) -> bool:
+    """ "warships struck 60 targets" (the subject of an active strike verb), "intercepted by
+    Israel and its allies, including U.S. forces" (the agent of a passive one)."""
+    sentence = frame.sentence
+    for m in frame.main:
+        if not m.has("strike") or m.has("attack"):
+            continue
+        if m.start >= mention.end:
+            gap = sentence.lower[mention.end - sentence.start : m.start - sentence.start]
+            if (
+                m.text.lower() in _ACTIVE_VERBS
+                and len(gap) <= 30
+                and not _CLAUSE_GAP.search(gap)
+                and not _participle(sentence, m)
+            ):
+                return True
+        elif m.end <= mention.start and mention.start - m.end <= 60:
+            gap = sentence.lower[m.end - sentence.start : mention.start - sentence.start]
+            if _agent_phrase(gap, "by") and _participle(sentence, m):
+                return True
+    return False
+
+
+def _by_agent(sentence: Sentence, anchor: Mention, mention: Mention) -> bool:
+    """ "hit by militias", "shot down by U.S. forces": after a participle and "by" comes
+    who acted, not what was hit."""
+    gap = sentence.lower[anchor.end - sentence.start : mention.start - sentence.start]
+    if anchor.has("attack") and _agent_phrase(gap):
+        return True  # "Angriff der Terrormiliz", "attack by militants"
+    return _participle(sentence, anchor) and _agent_phrase(gap, "by")
+
+
+def _agent_phrase(gap: str, *marks: str) -> bool:
+    """Whether ``gap`` is an agent marker and a bare noun phrase ("by Israel and its allies,
+    including "), the mention after it being the agent."""
+    match = _AGENT_MARK.match(gap)
+    if not match or (marks and match.group("mark") not in marks):
+        return False
+    words = re.findall(r"[^\W\d_]+", match.group("rest"))
+    return len(words) <= 8 and not _NOT_IN_AGENT.intersection(words)
 
 
 def _same_clause_after(sentence: Sentence, anchor: Mention, mention: Mention) -> bool:
     if not (anchor.end <= mention.start and mention.start - anchor.end <= 90):
         return False
     gap = sentence.lower[anchor.end - sentence.start : mention.start - sentence.start]
-    return not _CLAUSE_GAP.search(gap)
+    if (
+        not gap.strip()
+        and anchor.has("weapon")
+        and not (anchor.has("attack") or anchor.has("strike"))
+    ):
+        return False  # "un missile houthi", "des drones iraniens": whose weapon, not its target
+    # "warplanes and warships struck...": a subject joined to the weapon, not its target
+    return not _CLAUSE_GAP.search(gap) and not _CHAIN.match(gap)
 
 
 def _participle(sentence: Sentence, mention: Mention) -> bool:
@@ -422,6 +582,16 @@ def _participle(sentence: Sentence, mention: Mention) -> bool:
         return False
     rest = sentence.lower[mention.end - sentence.start :]
     return bool(_PASSIVE_AFTER.match(rest))
+
+
+def _hurt(frame: Frame, mention: Mention) -> bool:
+    """Casualty words just before or after: "killing two American soldiers", "US
+    soldiers were wounded" (not "where US troops are based")."""
+    return any(
+        (m.has("killed") or m.has("injured"))
+        and (0 <= mention.start - m.end <= 30 or 0 <= m.start - mention.end <= 40)
+        for m in frame.main
+    )
 
 
 def _followed_by_casualty(frame: Frame, mention: Mention) -> bool:
@@ -451,11 +621,12 @@ def _victim_nation(frames: list[Frame], lexicon: Lexicon) -> str | None:
 
 
 def _person(frame: Frame, mention: Mention) -> bool:
-    """'Americans', 'a U.S. contractor', 'Turkish soldiers': a nation naming people."""
-    if mention.text.lower().endswith(("ans", "ons", "ese", "is")) and not mention.text.isupper():
+    """'Americans', 'a U.S. contractor', 'Turkish soldiers', 'soldados estadounidenses': a
+    nation naming people (Romance languages put the nationality after the noun)."""
+    if mention.text.lower().endswith(_PEOPLE_ENDINGS) and not mention.text.isupper():
         return True
     return any(
-        0 <= m.start - mention.end <= 15
+        (0 <= m.start - mention.end <= 15 or 0 <= mention.start - m.end <= 2)
         and (t := m.get("target")) is not None
         and t.detail == "people"
         for m in frame.main
@@ -464,7 +635,12 @@ def _person(frame: Frame, mention: Mention) -> bool:
 
 def _is_source(sentence: Sentence, mention: Mention) -> bool:
     rest = sentence.lower[mention.end - sentence.start :]
-    return bool(_SOURCE.match(rest) or _ATTRIBUTION.match(rest))
+    if _SOURCE.match(rest):
+        return True
+    # "Official: ..." attributes a quote; "Attack on US base in Kenya: three killed" does not.
+    tag = mention.get("target")
+    place = mention.has("site") or (tag is not None and tag.detail == "places")
+    return not place and bool(_ATTRIBUTION.match(rest))
 
 
 _NUMBER_BEFORE = re.compile(r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|an)\s+$")

@@ -25,14 +25,18 @@ from monitor.detect.lexicon import Lexicon, Mention
 _BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*\s+")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _DUPLICATE_RATIO = 90
-#: "ANKARA, Turkey (AP) —", "BAGHDAD:", "Kabul (Reuters) -": a city in capitals, or in
-#: Title Case before an agency in brackets; then a region, an agency or time, a dash.
+#: "ANKARA, Turkey (AP) —", "BAGHDAD:", "Kabul (Reuters) -", "BOGOTA, June 16 (Reuters) -",
+#: "CÚCUTA.-", "بيروت -": a city in capitals, in Title Case before an agency in brackets, or
+#: in Arabic before a spaced dash; then a region, the filing day, an agency, a dash.
+_CAPS = "A-ZÀ-ÖØ-Þ"
 _DATELINE = re.compile(
-    r"(?:[A-Z][A-Z'’.\-]+(?:\s+[A-Z][A-Z'’.\-]+){0,3}"
-    r"|[A-Z][a-zà-ÿ'’\-]+(?:\s+[A-Z][a-zà-ÿ'’\-]+){0,2}(?=(?:,\s*[^,()—–:\n]{2,30})?\s*\())"
+    rf"(?:[{_CAPS}][{_CAPS}'’.\-]+(?:\s+[{_CAPS}][{_CAPS}'’.\-]+){{0,3}}"
+    r"|[A-Z][a-zà-ÿ'’\-]+(?:\s+[A-Z][a-zà-ÿ'’\-]+){0,2}(?=(?:,\s*[^,()—–:\n]{2,30})?\s*\()"
+    r"|[\u0621-\u064a]+(?:\s+[\u0621-\u064a]+)?(?=\s+[-–—]\s))"
     r"(?:,\s*[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,2})?"
+    r"(?:,\s*(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\.?\s+[^\W\d_]{3,10}))?"
     r"(?:\s*\([^()]{1,40}\))?"
-    r"\s*(?:—|–|--|-|:)\s+(?=\S)"
+    r"\.?\s*(?:—|–|--|-|:)\s+(?=\S)"
 )
 #: Paragraphs whose first sentence may open with a dateline.
 _DATELINE_PARAGRAPHS = 3
@@ -93,6 +97,25 @@ _ABBREVIATIONS = frozenset(
         "calif",
         "fla",
         "mass",
+        # AP state abbreviations of datelines ("CHATTANOOGA, Tenn. (AP) —")
+        "tenn",
+        "okla",
+        "ariz",
+        "colo",
+        "conn",
+        "mich",
+        "minn",
+        "wis",
+        "ala",
+        "nev",
+        "ky",
+        "md",
+        "ga",
+        "n.c",
+        "s.c",
+        "n.y",
+        "n.j",
+        "n.m",
         "hon",
         "prof",
         "rev",

@@ -2,11 +2,11 @@
 
 The weapons named in the first sentences that report the attack decide, the headline first.
 One kind gives that weapon (the most specific: "ballistic missile" over "missile", a
-"car bomb" set off by a suicide bomber is a suicide bombing). Two kinds used together
-give "mixed" (rockets and drones; a suicide bomber with gunmen), except where one only
-accompanies the other: missiles fired by warplanes are an airstrike, the firefight after
-a suicide bombing is part of it. Protesters breaking in are a storming; an ambush with no
-weapon named is gunfire.
+"car bomb" set off by a suicide bomber is a suicide bombing). Two kinds used together give
+"mixed" (rockets and drones; a suicide bomber with gunmen; shots and a grenade), except
+where one only accompanies the other: missiles fired by warplanes are an airstrike, the
+firefight after a suicide bombing is part of it. Protesters breaking in are a storming;
+an ambush with no weapon named is gunfire.
 """
 
 from __future__ import annotations
@@ -139,6 +139,9 @@ class WeaponReader:
             top -= {"ballistic", "cruise", "missile"}
         if "storming" in top and _protesters(frames):
             return "storming"
+        shots = top == {"gunfire"} or (not top and "fired_upon" in classes)
+        if shots and "grenade" in classes:
+            return "mixed"  # shots and a grenade: "a gun and grenade attack"
         if len(top) > 1:
             return "mixed"
         if top:

@@ -121,6 +121,10 @@ class Report:
         return None
 
 
+#: Evidence that, with dates two days apart, tells two attacks apart.
+_DIFFERENT = frozenset({"other weapon", "death tolls disagree", "other target type"})
+
+
 @dataclass(frozen=True, slots=True)
 class Score:
     """A candidate's total and the evidence that made it, e.g. ``("same site", 3.0)``."""
@@ -173,6 +177,13 @@ class Score:
         return "same" if named else None
 
     @property
+    def days_apart_and_different(self) -> bool:
+        """Dates two days apart and another weapon, toll or kind of target: two attacks on
+        one place ("rockets hit the base two days after drones targeted it")."""
+        found = {name for name, _ in self.evidence}
+        return "date: two days apart" in found and bool(found & _DIFFERENT)
+
+    @property
     def where(self) -> bool:
         """True when the site, the place words or the proper names agree."""
         return self.place == "same"
@@ -180,7 +191,7 @@ class Score:
     @property
     def eligible(self) -> bool:
         """Whether the evidence of when and where allows joining at all (module docstring)."""
-        if self.vetoed or self.place == "other":
+        if self.vetoed or self.place == "other" or self.days_apart_and_different:
             return False
         if self.place == "nearby":
             return self.same_day

@@ -10,12 +10,15 @@ distance count as the same ("Asad" / "Assad").
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from collections.abc import Iterable
 from functools import cache, lru_cache
 from importlib import resources
 
 from rapidfuzz import fuzz
+
+from monitor.detect.lexicon import expand
 
 #: Two words of at least this many letters whose similarity (0-100) reaches
 #: :data:`SPELLING_SIMILARITY` are taken for two spellings of one name.
@@ -41,7 +44,26 @@ def generic_words() -> frozenset[str]:
     text = resources.files("monitor.incidents").joinpath("place_words.txt").read_text("utf-8")
     lines = (line.split("#", 1)[0] for line in text.splitlines())
     words = {fold(word) for line in lines for word in line.split()}
-    return frozenset(words) | country_words()
+    return frozenset(words) | country_words() | lexicon_words()
+
+
+@cache
+def lexicon_words() -> frozenset[str]:
+    """Words of the detection lexicon's country names and demonyms and of its kinds of
+    target, in every language it reads: "Jordania", "الأردن", "قاعدة", "ambassade"."""
+    data = resources.files("monitor.detect").joinpath("data")
+    nations = tomllib.loads(data.joinpath("nations.toml").read_text("utf-8"))
+    targets = tomllib.loads(data.joinpath("targets.toml").read_text("utf-8"))
+    phrases = [
+        *(p for n in nations.values() for key in ("names", "demonyms") for p in n.get(key, [])),
+        *(p for t in targets.values() for key in ("places", "people") for p in t.get(key, [])),
+    ]
+    words: set[str] = set()
+    for phrase in phrases:
+        for variant in expand(phrase):
+            for word in _WORD.findall(fold(variant)):
+                words.update({word, _ARABIC_ARTICLE.sub("", word)})
+    return frozenset(words)
 
 
 @cache

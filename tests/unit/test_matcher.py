@@ -57,6 +57,16 @@ def test_the_same_base_a_week_later_is_another_attack() -> None:
     assert decide(week_later, [incident(ASAD)]) is None
 
 
+def test_the_same_base_two_days_later_with_another_weapon_is_another_attack() -> None:
+    # "Rockets hit the base on Thursday, two days after drones targeted it"
+    drones = replace(ASAD, weapon="drone", munitions=2)
+    rockets = replace(ASAD, event_date=date(2024, 5, 8))
+    assert score(rockets, incident(drones)).days_apart_and_different
+    assert decide(rockets, [incident(drones)]) is None
+    # the same weapon two days apart may still be one attack dated differently
+    assert decide(replace(drones, event_date=date(2024, 5, 8)), [incident(drones)]) is not None
+
+
 def test_another_base_the_same_day_is_another_attack() -> None:
     erbil = replace(ASAD, place="Erbil air base", site="erbil air base")
     assert score(erbil, incident(ASAD)).vetoed  # two named sites

@@ -22,6 +22,11 @@ def test_accents_apostrophes_and_case_are_folded() -> None:
         ("Mission Support Site Conoco, Deir ez-Zor", {"conoco", "deir", "zor"}),
         ("three militia sites on the Iraq-Syria border", set()),
         ("Erbil, US-led base next to Erbil International Airport", {"erbil"}),
+        # Country names and kinds of place in the other languages detection reads.
+        ("الأردن, قاعدة", set()),
+        ("Jordania, base", set()),
+        ("ambassade des États-Unis, Bamako", {"bamako"}),
+        ("السفارة الأمريكية في بغداد", {"بغداد"}),
     ],
 )
 def test_generic_words_and_country_names_are_dropped(place: str, keys: set[str]) -> None:
