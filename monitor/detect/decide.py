@@ -24,6 +24,9 @@ _FINAL_SCORE = re.compile(
     r"\b(?:beat|beats|defeated|defeats|edged|edges|won|downed|topped|routed|stunned)\b"
     r"[^.;]{0,40}?(?<![\d.-])\d{1,3}-\d{1,3}(?![\d-])"
 )
+#: "'The Siege' review: ...", "Review: a tense retelling", "Film review - ...": a headline
+#: that labels itself a review (a bare "review" is news: "Pentagon orders review").
+_REVIEW_HEADLINE = re.compile(r"(?:^review\b|['\"‘’“”]\s*review\b|\breview\s*[:|–—-])")
 #: Event score minus genre penalty from which an item is an attack report.
 THRESHOLD = 1.0
 #: Weight of the lede sentences, by position.
@@ -135,6 +138,9 @@ def _shape_cues(
     if headline.text.rstrip().endswith("?"):
         points["explainer"] += lexicon.genres["explainer"].headline
         cues["explainer"].append("question headline")
+    if _REVIEW_HEADLINE.search(headline.lower.strip()):
+        points["entertainment"] += 2 * lexicon.genres["entertainment"].headline
+        cues["entertainment"].append("a review's headline")
     for sentence, where in [(headline, "headline"), *((s, "lede") for s in doc.lede(2))]:
         if _FINAL_SCORE.search(sentence.lower):
             points["sports"] += 2 * getattr(lexicon.genres["sports"], where)
