@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,8 @@ from monitor.detect.lexicon import Lexicon, Mention
 _BOUNDARY = re.compile(r"[.!?…]+[\"”’')\]]*\s+")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _DUPLICATE_RATIO = 90
+#: A bracketed aside long enough to be a photo caption or an editor's note.
+_INLINE_CAPTION = re.compile(r"\[[^\[\]\n]{20,1000}\]")
 #: "ANKARA, Turkey (AP) —", "BAGHDAD:", "Kabul (Reuters) -", "BOGOTA, June 16 (Reuters) -",
 #: "CÚCUTA.-", "بيروت -": a city in capitals, in Title Case before an agency in brackets, or
 #: in Arabic before a spaced dash; then a region, the filing day, an agency, a dash.
@@ -186,7 +189,7 @@ class Document:
         """Take the datelines' words out of the sentences they open (see the module)."""
         seen: set[int] = set()
         for sentence in self.sentences[1:]:
-            if sentence.paragraph in seen:
+            if sentence.caption or sentence.paragraph in seen:
                 continue
             seen.add(sentence.paragraph)
             if len(seen) > _DATELINE_PARAGRAPHS:
@@ -261,8 +264,7 @@ def _sentences(text: str, lower: str, title_end: int) -> list[Sentence]:
     sentences = [Sentence(0, 0, title_end, text[:title_end], lower[:title_end], title=True)]
     offset = title_end + 1
     for paragraph, line in enumerate(text[offset:].split("\n"), 1):
-        caption = line.startswith("[") and line.rstrip().endswith("]")
-        for start, end in _split(line):
+        for start, end, caption in _pieces(line):
             sentences.append(
                 Sentence(
                     len(sentences),
@@ -277,6 +279,23 @@ def _sentences(text: str, lower: str, title_end: int) -> list[Sentence]:
             )
         offset += len(line) + 1
     return sentences
+
+
+def _pieces(line: str) -> Iterator[tuple[int, int, bool]]:
+    """The sentences of a line, each with whether it is a caption. A bracketed aside of some
+    length ("[Photo: ... file photo, Jan. 29, 2022.]") is a caption wherever it stands: a
+    summary or a flattened page runs captions into the text around them."""
+    if line.startswith("[") and line.rstrip().endswith("]"):
+        yield from ((s, e, True) for s, e in _split(line))
+        return
+    start = 0
+    for match in _INLINE_CAPTION.finditer(line):
+        if match.group().count(" ") < 3:
+            continue
+        yield from ((s + start, e + start, False) for s, e in _split(line[start : match.start()]))
+        yield match.start(), match.end(), True
+        start = match.end() + len(line[match.end() :]) - len(line[match.end() :].lstrip())
+    yield from ((s + start, e + start, False) for s, e in _split(line[start:]))
 
 
 def _split(line: str) -> list[tuple[int, int]]:

@@ -184,6 +184,18 @@ def test_a_datelines_words_leave_the_sentence_and_its_place_is_kept_apart() -> N
     assert doc.dateline is not None and doc.dateline.text == "ISTANBUL"
 
 
+def test_a_caption_run_into_the_text_is_still_a_caption_and_not_the_lede() -> None:
+    body = (
+        "[Photo: Troops at the base, Jan. 29, 2022. AP/File] BAGHDAD — Two rockets hit "
+        "the base on Wednesday. [Reuters] Nobody was hurt."
+    )
+    doc = Document("Rockets hit base", body, LEX)
+    captions = [s.text for s in doc.sentences if s.caption]
+    assert captions == ["[Photo: Troops at the base, Jan. 29, 2022. AP/File]"]
+    assert doc.lede(1)[0].text == "BAGHDAD — Two rockets hit the base on Wednesday."
+    assert doc.dateline is not None and doc.dateline.text == "BAGHDAD"
+
+
 def test_every_spelling_of_a_place_has_the_one_keys_use() -> None:
     assert LEX.canonical_place("بغداد") == "baghdad"
     assert LEX.canonical_place("Bagdad") == "baghdad"
