@@ -132,9 +132,11 @@ class AttackBuilder:
             f for f in frames if f.sentence.index == first or not self._foreign(ctx, f, event_date)
         ]
         weapon = self.weapons.read(own)
+        later = [f for f in later if not self._foreign(ctx, f, event_date)]
         if weapon.weapon == "unknown" and later:
-            # Nothing named in the lede: a later sentence about the attack may say it.
-            weapon = self.weapons.read(frames + later)
+            # Nothing named in the lede: a later sentence about the attack may say it (one
+            # about another day's strike, "On Friday a drone strike killed...", may not).
+            weapon = self.weapons.read(own + later)
         return weapon
 
     # --- round-ups ---------------------------------------------------------------------

@@ -58,9 +58,6 @@ KNOWN_GAPS: dict[tuple[str, str], Any] = {
     ("q-36", "verdict"): (False, False),
     # "The ambassador ... and three other Americans": the ambassador is not added.
     ("q-05", "killed"): 3,
-    # "Attackers armed with assault rifles and rocket-propelled grenades overran the
-    # compound and later fired mortars": read as a storming.
-    ("q-04", "weapon"): "storming",
     # No weapon word in the French report ("des tirs de roquettes" is background).
     ("q-05", "weapon"): "unknown",
     # "a suicide bomber followed by gunmen": mixed by the project's rule (the label says
@@ -72,8 +69,6 @@ KNOWN_GAPS: dict[tuple[str, str], Any] = {
     ("q-13", "event_date"): date(2020, 2, 9),
     # "police wounded and captured one of them": the attacker counted as injured.
     ("q-28", "injured"): 2,
-    # "tried to storm ... killing two policemen": the shooting is read, not the storming.
-    ("q-32", "weapon"): "gunfire",
     # "des tirs d'obus et des kamikazes": only the shooting is read.
     ("q-35", "weapon"): "gunfire",
     # "rose to 100 on Tuesday" dates the toll, not the Monday bombing.
