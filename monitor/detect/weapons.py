@@ -8,7 +8,8 @@ where one only accompanies the other: missiles fired by warplanes are an airstri
 firefight after a suicide bombing is part of it. Protesters breaking in are a storming;
 an ambush with no weapon named is gunfire. "Gunmen" says who attacked, not how: gunmen
 who storm a place make a storming, and the next sentences say what they did; an armed
-storming with other weapons named ("stormed ... fired mortars") is mixed.
+storming with other weapons named ("stormed ... fired mortars") is mixed, and so is
+artillery with another means ("shells and suicide bombers").
 """
 
 from __future__ import annotations
@@ -158,6 +159,8 @@ class WeaponReader:
             return "aftermath"
         if text in _ATTACKERS:
             return "attackers"
+        if text == "shelling":
+            return "shelling"  # "mortar shelling": how it was fired, not a second means
         best = max(mention.all("weapon"), key=lambda t: self.lexicon.weapons[t.value].rank)
         return best.value
 
@@ -193,6 +196,8 @@ class WeaponReader:
             return "mixed"  # shots and a grenade: "a gun and grenade attack"
         if len(top) > 1:
             return "mixed"
+        if len(top) == 1 and "artillery" in classes:
+            return "mixed"  # shells and another means: "des tirs d'obus et des kamikazes"
         if top:
             return self.lexicon.weapons[top.pop()].weapon
         if "aftermath" in classes:
