@@ -96,6 +96,8 @@ class WeaponReading:
     weapon: str
     munitions: int | None
     words: tuple[str, ...]
+    #: A specific weapon was named ("car bomb", "rockets"), not only "under fire".
+    specific: bool = False
 
 
 class WeaponReader:
@@ -112,7 +114,10 @@ class WeaponReader:
         if weapon == "missile":
             weapon = self._missile_kind(frames[:4]) or weapon
         return WeaponReading(
-            weapon, _munitions(frames, self.lexicon), tuple(m.text for m in mentions)
+            weapon,
+            _munitions(frames, self.lexicon),
+            tuple(m.text for m in mentions),
+            any(self._rank(m) >= 3 for m in mentions),
         )
 
     def _missile_kind(self, frames: list[Frame]) -> str | None:

@@ -72,8 +72,6 @@ KNOWN_GAPS: dict[tuple[str, str], Any] = {
     ("q-39", "event_date"): date(2023, 1, 31),
     # "killing two militants": militants count as attackers even when they are the targets.
     ("q-43", "killed"): 0,
-    # Headline "Baledogle under fire" (figurative) reads as gunfire and decides.
-    ("q-61", "weapon"): "gunfire",
 }
 #: Gold incidents the pipeline still splits (known gaps, see KNOWN_GAPS for why).
 KNOWN_SPLITS = frozenset({"2020-01-08 ain-al-asad-ballistic-missiles"})
