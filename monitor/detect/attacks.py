@@ -243,6 +243,10 @@ class AttackBuilder:
                 (reports if reporting else events).append((found, note))
         if events:
             return events[0]
+        past = next((m for f in frames[:_LEAD_FRAMES] if (m := _past_attack(f))), None)
+        if past:
+            # "injuries from last month's missile strike": the statement's day is not it.
+            return None, f"the attack is dated only as '{past}'"
         if reports:
             return _statement_day(reports[0], ctx.reference)
         inferred = _year_from_weekday(loose, ctx.today)
@@ -365,6 +369,21 @@ class AttackBuilder:
             if found and abs((found - event_date).days) > _SAME_DAYS:
                 return True
         return False
+
+
+#: The attack itself dated only vaguely: "last month's Iranian missile strike".
+_PAST_POSSESSIVE = re.compile(
+    r"\b(?:last|previous) (?:week|weekend|month|year)(?:'s|’s)\s+(?:[\w\-]+\s+){0,4}?"
+    r"(?:attack|attacks|strike|strikes|bombing|bombings|assault|raid)\b"
+)
+
+
+def _past_attack(frame: Frame) -> str | None:
+    """The words dating the reported attack as last week's or month's, outside background."""
+    for match in _PAST_POSSESSIVE.finditer(frame.sentence.lower):
+        if not frame.in_background(frame.sentence.start + match.start()):
+            return match.group(0)
+    return None
 
 
 def _at_home(target: Target | None, country: str | None, frames: list[Frame]) -> Target | None:
