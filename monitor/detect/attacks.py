@@ -33,6 +33,8 @@ _OTHER_TIME = re.compile(
 )
 _SAME_DAYS = 1
 _MAX_EXTRAS = 6
+#: How many sentences after the attack's own may tell its weapon when those name none.
+_NEAR = 2
 #: Interceptions name no target hit: "a drone was downed near the airport".
 _INTERCEPTED = frozenset({"downed", "shot down", "intercepted"})
 #: A date more than this many days before publication, in a later sentence, is background.
@@ -89,7 +91,7 @@ class AttackBuilder:
         ]
         location = self.places.locate(frames[:4], target, lede, ctx.doc.dateline)
         target = _at_home(target, location.country, frames[:4])
-        weapon = self._weapon(ctx, frames, later, event_date)
+        weapon = self._weapon(ctx, frames, later, event_date, context)
         killed, injured, notes = self._casualties(ctx, frames, context, event_date, target)
         perpetrator = self.actors.read(ctx.doc, frames, _elsewhere)
         evidence = [
@@ -124,7 +126,12 @@ class AttackBuilder:
         )
 
     def _weapon(
-        self, ctx: Context, frames: list[Frame], later: list[Frame], event_date: date | None
+        self,
+        ctx: Context,
+        frames: list[Frame],
+        later: list[Frame],
+        event_date: date | None,
+        context: list[Frame],
     ) -> WeaponReading:
         """The weapons of the attack's own sentences (not those dated to another day)."""
         first = frames[0].sentence.index if frames else -1
@@ -132,9 +139,29 @@ class AttackBuilder:
             f for f in frames if f.sentence.index == first or not self._foreign(ctx, f, event_date)
         ]
         weapon = self.weapons.read(own)
+        if not weapon.specific and own:
+            # "Baledogle under fire" names no weapon: the sentences right after the lede
+            # that tell how ("Two car bombs exploded at the perimeter before gunmen...")
+            # may, though they name no target themselves.
+            last = max(f.sentence.index for f in own)
+            seen = {f.sentence.index for f in own}
+            near = [
+                f
+                for f in context
+                if f.sentence.index not in seen
+                and f.sentence.index <= last + _NEAR
+                and f.score > 0
+                and not (f.background or f.hypothetical or f.generic)
+                and not self._foreign(ctx, f, event_date)
+            ]
+            told = self.weapons.read(sorted(own + near, key=lambda f: f.sentence.index))
+            if told.specific:
+                weapon = told
+        later = [f for f in later if not self._foreign(ctx, f, event_date)]
         if weapon.weapon == "unknown" and later:
-            # Nothing named in the lede: a later sentence about the attack may say it.
-            weapon = self.weapons.read(frames + later)
+            # Nothing named in the lede: a later sentence about the attack may say it (one
+            # about another day's strike, "On Friday a drone strike killed...", may not).
+            weapon = self.weapons.read(own + later)
         return weapon
 
     # --- round-ups ---------------------------------------------------------------------
@@ -216,6 +243,10 @@ class AttackBuilder:
                 (reports if reporting else events).append((found, note))
         if events:
             return events[0]
+        past = next((m for f in frames[:_LEAD_FRAMES] if (m := _past_attack(f))), None)
+        if past:
+            # "injuries from last month's missile strike": the statement's day is not it.
+            return None, f"the attack is dated only as '{past}'"
         if reports:
             return _statement_day(reports[0], ctx.reference)
         inferred = _year_from_weekday(loose, ctx.today)
@@ -338,6 +369,21 @@ class AttackBuilder:
             if found and abs((found - event_date).days) > _SAME_DAYS:
                 return True
         return False
+
+
+#: The attack itself dated only vaguely: "last month's Iranian missile strike".
+_PAST_POSSESSIVE = re.compile(
+    r"\b(?:last|previous) (?:week|weekend|month|year)(?:'s|’s)\s+(?:[\w\-]+\s+){0,4}?"
+    r"(?:attack|attacks|strike|strikes|bombing|bombings|assault|raid)\b"
+)
+
+
+def _past_attack(frame: Frame) -> str | None:
+    """The words dating the reported attack as last week's or month's, outside background."""
+    for match in _PAST_POSSESSIVE.finditer(frame.sentence.lower):
+        if not frame.in_background(frame.sentence.start + match.start()):
+            return match.group(0)
+    return None
 
 
 def _at_home(target: Target | None, country: str | None, frames: list[Frame]) -> Target | None:

@@ -31,6 +31,12 @@ _SPEECH_AFTER = re.compile(
     r"^,?\s+(?:\S+\s+){0,7}?(?:said|says|announced|reported|confirmed|told|stated|"
     r"identified|named)\b"
 )
+#: A toll update's day: "the death toll rose to 100 on Tuesday" dates the figure.
+_TOLL_UPDATE = re.compile(
+    r"\b(?:rose|risen|rises|climbed|climbs|jumped|increased|reached|stood at|stands at)\s+"
+    r"(?:to\s+)?(?:at least\s+|more than\s+|over\s+)?\d[\d,]*(?:\s+[a-z]+){0,2}?\s+"
+    r"(?:on\s+|late\s+|early\s+)*$"
+)
 _PREVIOUS_DAY = re.compile(
     r"\b(?:the previous day|a day earlier|the day before|the night before)\b"
 )
@@ -198,13 +204,18 @@ class DateReader:
 
     @staticmethod
     def is_reporting_date(sentence: Sentence, expr: TimeExpr) -> bool:
-        """'said on Wednesday', 'On Thursday the CIA said': a statement's day, not the attack's."""
+        """'said on Wednesday', 'On Thursday the CIA said', 'the toll rose to 100 on
+        Tuesday': a statement's (or a figure's) day, not the attack's."""
         rel_start, rel_end = expr.start - sentence.start, expr.end - sentence.start
         before = sentence.lower[max(0, rel_start - 40) : rel_start]
         after = sentence.lower[rel_end : rel_end + 60]
         # "On Thursday the CIA said...": only a sentence opening this way dates the statement.
         opening = rel_start <= _OPENING
-        return bool(_SPEECH.search(before) or (opening and _SPEECH_AFTER.match(after)))
+        return bool(
+            _SPEECH.search(before)
+            or _TOLL_UPDATE.search(before)
+            or (opening and _SPEECH_AFTER.match(after))
+        )
 
     @staticmethod
     def previous_day(sentence: Sentence) -> bool:

@@ -6,7 +6,10 @@ One kind gives that weapon (the most specific: "ballistic missile" over "missile
 "mixed" (rockets and drones; a suicide bomber with gunmen; shots and a grenade), except
 where one only accompanies the other: missiles fired by warplanes are an airstrike, the
 firefight after a suicide bombing is part of it. Protesters breaking in are a storming;
-an ambush with no weapon named is gunfire.
+an ambush with no weapon named is gunfire. "Gunmen" says who attacked, not how: gunmen
+who storm a place make a storming, and the next sentences say what they did; an armed
+storming with other weapons named ("stormed ... fired mortars") is mixed, and so is
+artillery with another means ("shells and suicide bombers").
 """
 
 from __future__ import annotations
@@ -29,6 +32,24 @@ _AFTERMATH = frozenset(
         "shoot-out",
     }
 )
+#: Nouns naming the attackers by their arms: who attacked, not what was used.
+_ATTACKERS = frozenset(
+    {
+        "gunmen",
+        "gunman",
+        "armed men",
+        "armed fighters",
+        "armed assailants",
+        "hommes armés",
+        "hombres armados",
+        "homens armados",
+        "bewaffnete",
+        "مسلحون",
+        "مسلحين",
+    }
+)
+#: How many further sentences may say what the gunmen or the stormers used.
+_REFINING = 2
 _MISSILES = ("ballistic", "cruise", "missile")
 _NUMBER = (
     r"\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
@@ -75,6 +96,8 @@ class WeaponReading:
     weapon: str
     munitions: int | None
     words: tuple[str, ...]
+    #: A specific weapon was named ("car bomb", "rockets"), not only "under fire".
+    specific: bool = False
 
 
 class WeaponReader:
@@ -91,7 +114,10 @@ class WeaponReader:
         if weapon == "missile":
             weapon = self._missile_kind(frames[:4]) or weapon
         return WeaponReading(
-            weapon, _munitions(frames, self.lexicon), tuple(m.text for m in mentions)
+            weapon,
+            _munitions(frames, self.lexicon),
+            tuple(m.text for m in mentions),
+            any(self._rank(m) >= 3 for m in mentions),
         )
 
     def _missile_kind(self, frames: list[Frame]) -> str | None:
@@ -104,16 +130,44 @@ class WeaponReader:
         return None
 
     def _first_weapons(self, frames: list[Frame]) -> list[Mention]:
-        """Weapons of the first frame naming a specific one (refined by the next ones)."""
+        """Weapons of the first frame naming a specific one (refined by the next ones).
+
+        Attackers named by their arms ("gunmen attack...") and a storming by armed men
+        are refined by the next sentence naming a weapon: what the gunmen did, what the
+        stormers fired."""
         chosen: list[Mention] = []
+        refined = 0
         for frame in frames:
             weapons = [m for m in frame.main if m.has("weapon")]
             if not weapons:
                 continue
+            if chosen and self._open(chosen, frames):
+                refined += 1
             chosen.extend(weapons)
-            if max(self._rank(m) for m in chosen) >= 3:
+            if max(self._rank(m) for m in chosen) < 3:
+                continue
+            if not self._open(chosen, frames) or refined >= _REFINING:
                 break
         return chosen
+
+    def _open(self, chosen: list[Mention], frames: list[Frame]) -> bool:
+        """The weapons so far say only who attacked or that armed men stormed."""
+        specific = {self._class(m) for m in chosen if self._rank(m) >= 3}
+        if specific == {"attackers"}:
+            return True
+        storming = specific and specific <= {"attackers", "storming"}
+        return bool(storming) and not _protesters(frames)
+
+    def _class(self, mention: Mention) -> str:
+        text = mention.text.lower()
+        if text in _AFTERMATH:
+            return "aftermath"
+        if text in _ATTACKERS:
+            return "attackers"
+        if text == "shelling":
+            return "shelling"  # "mortar shelling": how it was fired, not a second means
+        best = max(mention.all("weapon"), key=lambda t: self.lexicon.weapons[t.value].rank)
+        return best.value
 
     def _rank(self, mention: Mention) -> int:
         return max(self.lexicon.weapons[t.value].rank for t in mention.all("weapon"))
@@ -121,13 +175,16 @@ class WeaponReader:
     def _classes(self, mentions: list[Mention]) -> dict[str, int]:
         classes: dict[str, int] = {}
         for m in mentions:
-            best = max(m.all("weapon"), key=lambda t: self.lexicon.weapons[t.value].rank)
-            name = "aftermath" if m.text.lower() in _AFTERMATH else best.value
-            classes[name] = max(classes.get(name, 0), self.lexicon.weapons[best.value].rank)
+            name = self._class(m)
+            classes[name] = max(classes.get(name, 0), self._rank(m))
         return classes
 
     def _decide(self, classes: dict[str, int], frames: list[Frame]) -> str:
-        top = {c for c, rank in classes.items() if rank >= 3 and c != "aftermath"}
+        top = {
+            c for c, rank in classes.items() if rank >= 3 and c not in ("aftermath", "attackers")
+        }
+        if "attackers" in classes and "storming" not in top:
+            top.add("gunfire")  # "a suicide bomber and gunmen"; gunmen who storm: a storming
         if "suicide" in top:
             top.discard("carbomb")
             top.discard("ied")
@@ -144,6 +201,8 @@ class WeaponReader:
             return "mixed"  # shots and a grenade: "a gun and grenade attack"
         if len(top) > 1:
             return "mixed"
+        if len(top) == 1 and "artillery" in classes:
+            return "mixed"  # shells and another means: "des tirs d'obus et des kamikazes"
         if top:
             return self.lexicon.weapons[top.pop()].weapon
         if "aftermath" in classes:
