@@ -151,12 +151,22 @@ def incidents(
     relevant: Annotated[
         bool, typer.Option("--relevant", help="Only incidents hitting a watch rule.")
     ] = False,
+    include_retired: Annotated[
+        bool,
+        typer.Option(
+            "--include-retired",
+            help="Also incidents left without sources (merged into another, or retired by "
+            "reprocess).",
+        ),
+    ] = False,
 ) -> None:
     """Every incident with its reconciled fields and its sources' links."""
     if fmt is Format.geojson:
         raise MonitorError("incidents carry no coordinates yet: use --format jsonl or csv")
     with state(ctx).database().session() as session:
-        found = repo.list_incidents(session, relevant_only=relevant)
+        found = repo.list_incidents(
+            session, relevant_only=relevant, include_retired=include_retired
+        )
         found.sort(key=lambda i: i.id or 0)
         links = repo.incident_links(session, [i.id for i in found if i.id is not None])
         rows = (incident_record(i, links.get(i.id or 0, [])) for i in found)

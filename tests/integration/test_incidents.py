@@ -6,11 +6,14 @@ detection, on attacks stated the way outlets disagree about them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
 
 from sqlmodel import col, select
+from typer.testing import CliRunner
 
+from monitor.cli import app
 from monitor.records import Attack
 from monitor.store import repository as repo
 from monitor.store.database import Database
@@ -282,5 +285,11 @@ def test_a_report_that_ties_two_incidents_together_merges_them(db: Database) -> 
         keys = session.exec(select(IncidentKey).where(IncidentKey.incident_id == gone.id)).all()
     assert set(exported.values()) == {kept.id}
     assert keys == []
+    # The export lists the incident that stands; the emptied one only when asked.
+    env = {"MONITOR_DATABASE_URL": db.url}
+    for flags, ids in (([], [kept.id]), (["--include-retired"], [kept.id, gone.id])):
+        result = CliRunner().invoke(app, ["export", "incidents", *flags], env=env)
+        assert result.exit_code == 0, result.output
+        assert [int(json.loads(line)["id"]) for line in result.stdout.splitlines()] == ids
     # Each fragment was alerted once; the merge itself is not news.
     assert [(inc, kind) for inc, _, kind in alerts(db)] == [(kept.id, "new"), (gone.id, "new")]
