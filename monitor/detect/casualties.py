@@ -36,8 +36,8 @@ _LEFT_STOP = re.compile(
 )
 _RIGHT_SKIP = re.compile(
     r"^\s*(?::|rose to|climbed to|reached|stood at|now stands at|has risen to|had risen to|"
-    r"included|include|includes|were|are|was|is|of|to|avec lui|avec elle|con él|de|d'|"
-    r"a(?=\s+(?:\d|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\b))\s*"
+    r"included|include|includes|were|are|was|is|of|to|avec lui|avec elle|con él|de)(?!\w)\s*"
+    r"|^\s*(?:d'|a(?=\s+(?:\d|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\b))\s*"
 )
 _ACTIVE = frozenset(
     {
@@ -52,6 +52,8 @@ _ACTIVE = frozenset(
         "leaving",
         "left",
         "tuant",
+        "tötete",
+        "töteten",
         "blessant",
         "matando",
         "hiriendo",
