@@ -20,6 +20,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from monitor.detect.lexicon import Mention
 from monitor.detect.text import Sentence
@@ -37,7 +38,8 @@ _LEFT_STOP = re.compile(
 _RIGHT_SKIP = re.compile(
     r"^\s*(?::|rose to|climbed to|reached|stood at|now stands at|has risen to|had risen to|"
     r"included|include|includes|were|are|was|is|of|to|avec lui|avec elle|con él|de)(?!\w)\s*"
-    r"|^\s*(?:d'|a(?=\s+(?:\d|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\b))\s*"
+    r"|^\s*(?:d'|a(?=\s+(?:\d|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|"
+    r"quince|dieci|veint|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien)))\s*"
 )
 _ACTIVE = frozenset(
     {
@@ -199,7 +201,7 @@ def _words() -> _Words:
     path = resources.files("monitor.detect") / "data" / "numbers.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     numbers = {w: int(n) for n, ws in data["numbers"].items() for w in ws}
-    numbers.update(_compounds(numbers))
+    numbers.update(_compounds(data["compounds"], numbers))
     articles = data["articles"]["words"]
     words = sorted([*numbers, *articles], key=len, reverse=True)
     number_re = re.compile(
@@ -221,19 +223,18 @@ def _words() -> _Words:
     )
 
 
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-
-
-def _compounds(numbers: dict[str, int]) -> dict[str, int]:
-    """ "twenty-one", "forty five": English tens and units written together."""
-    return {
-        f"{tens}{joint}{unit}": numbers[tens] + numbers[unit]
-        for tens in _TENS
-        for unit in _ONES
-        for joint in ("-", " ")
-        if tens in numbers and unit in numbers
-    }
+def _compounds(data: dict[str, Any], numbers: dict[str, int]) -> dict[str, int]:
+    """Tens and units written together, per language: "twenty-one", "trente-deux",
+    "treinta y dos", "fünfundzwanzig" (``unit_first``)."""
+    compounds = {}
+    for spec in data.values():
+        values = numbers | spec.get("own", {})
+        for tens in spec["tens"]:
+            for unit in spec["units"]:
+                for joint in spec["joints"]:
+                    parts = (unit, tens) if spec.get("unit_first") else (tens, unit)
+                    compounds[joint.join(parts)] = values[tens] + values[unit]
+    return compounds
 
 
 def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) -> SentenceFigures:
@@ -386,8 +387,12 @@ def _starts_with_number(text: str) -> bool:
     match = words.number_re.match(text)
     if not match:
         return False
-    token = match.group()
-    return token[0].isdigit() or token in words.numbers or _person_follows(text[match.end() :])
+    token, rest = match.group(), text[match.end() :]
+    if words.numbers.get(token) == 0 and not token[0].isdigit():
+        # "injuring no one", "killing no civilians"; but Portuguese "morreram no sábado"
+        # (in the): "no" is a zero only before the people it counts.
+        return rest.lstrip().startswith(("one", "body")) or _person_follows(rest)
+    return token[0].isdigit() or token in words.numbers or _person_follows(rest)
 
 
 def _strip_qualifiers(text: str) -> str:
@@ -429,8 +434,13 @@ def _enumeration(window: str, offset: int, kind: str, *, leftward: bool) -> Coun
 
 
 def _items(window: str) -> list[tuple[int, str]]:
+    words = _words()
+    # "treinta y dos", "vingt et un": the conjunction inside a number splits nothing.
+    numbers = [m.span() for m in words.number_re.finditer(window)]
     items, start = [], 0
-    for match in _words().separators.finditer(window):
+    for match in words.separators.finditer(window):
+        if any(a < match.start() < b for a, b in numbers):
+            continue
         items.append((start, window[start : match.start()]))
         start = match.end()
     items.append((start, window[start:]))
