@@ -4,7 +4,8 @@ Conventions (documented in the README):
 - a figure is the sum of the groups a sentence lists: "killing one British and two
   American personnel" is 3, "four policemen and two civilians were killed" is 6;
 - attackers never count: "16 dead: six guards, six attackers and four civilians" is 10,
-  "killed himself" is no death;
+  "killed himself" is no death, nor are the group the responders kill ("before police shot
+  all four dead");
 - a part already counted does not add up: "six people, two of them embassy staff" is 6;
 - "no casualties", "nobody was hurt", "no injuries" give 0 (and, with no death reported
   anywhere, killed is 0 too: nobody hurt means nobody killed);
@@ -194,6 +195,7 @@ class _Words:
     attackers: frozenset[str]
     persons: frozenset[str]
     number_re: re.Pattern[str]
+    responders: re.Pattern[str]
 
 
 @cache
@@ -220,7 +222,17 @@ def _words() -> _Words:
         attackers=frozenset(data["attackers"]["words"]),
         persons=frozenset(data["persons"]["words"]),
         number_re=number_re,
+        responders=_alternation(
+            data["responders"]["agents"], r"\s+(?:\S+\s+){0,2}?", data["responders"]["verbs"]
+        ),
     )
+
+
+def _alternation(first: list[str], joint: str, second: list[str]) -> re.Pattern[str]:
+    """One of ``first``, ``joint``, one of ``second``, as whole words."""
+    one = "|".join(map(re.escape, sorted(first, key=len, reverse=True)))
+    two = "|".join(map(re.escape, sorted(second, key=len, reverse=True)))
+    return re.compile(rf"(?<!\w)(?:{one}){joint}(?:{two})(?!\w)")
 
 
 def _compounds(data: dict[str, Any], numbers: dict[str, int]) -> dict[str, int]:
@@ -355,7 +367,35 @@ def _construction(
         count = _enumeration(near, mention.start - base - len(near), kind, leftward=True)
     if count is not None:
         count.text = f"{near.strip()} [{mention.text}] {right.strip()}"[:160]
+        clause_start = mention.start - base - len(near)
+        if _killed_by_responders(lower, clause_start, count):
+            count.attackers, count.victims = count.attackers + (count.victims or 0), None
     return count
+
+
+#: Words that point back at a group already named: "all four", "the three", "two of them".
+_ANAPHORIC_BEFORE = re.compile(r"(?:\ball|\bthe|\bremaining|\btous les|\btodos los|\btodos os)\s+$")
+_ANAPHORIC_AFTER = re.compile(r"^\s*(?:dead|of them|d'entre eux|de ellos|deles)\b")
+
+
+def _killed_by_responders(lower: str, clause_start: int, count: Count) -> bool:
+    """'before police shot all four dead': the responders killed a group already named,
+    which in an attack report is the attackers (never counted)."""
+    if not count.victims or len(count.spans) != 1:
+        return False
+    start, end = count.spans[0]
+    before = lower[clause_start:start]
+    after = lower[end:]
+    if not _words().responders.search(before) or _victims_named(after):
+        return False
+    return bool(_ANAPHORIC_BEFORE.search(before) or _ANAPHORIC_AFTER.match(after))
+
+
+def _victims_named(after: str) -> bool:
+    """'... killed the three hostages': the number names people other than attackers."""
+    words = _words()
+    head = [w.strip(",.") for w in after.split()[:3]]
+    return any(w in words.persons and w not in words.attackers for w in head)
 
 
 def _own_subset(window: str, offset: int, kind: str) -> Count | None:
