@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from monitor.detect.frames import Frame
+from monitor.detect.frames import Frame, participle
 from monitor.detect.lexicon import Lexicon, Mention
 from monitor.detect.text import Document, Sentence
 
@@ -137,6 +137,7 @@ class ActorReader:
                 if m.has("nation")
                 and not _premodifies_target(frame, m)
                 and not _names_people(frame, m)
+                and not _owns_target(frame, m)
                 and _attached(frame, m)
             ]
             if nations:
@@ -211,8 +212,11 @@ def _source(sentence: Sentence, mention: Mention) -> bool:
 
 
 def _forces(frame: Frame) -> str | None:
-    """ "U.S. forces carried out airstrikes": a nation's forces as the subject."""
+    """ "U.S. forces carried out airstrikes": a nation's forces as the subject (not "US
+    forces attacked in Syria", where they are the ones attacked)."""
     sentence = frame.sentence
+    if frame.anchors and participle(sentence, frame.anchors[0]):
+        return None
     first = frame.anchors[0].start if frame.anchors else sentence.end
     for m in frame.main:
         tag = m.get("target")
@@ -252,6 +256,22 @@ def _names_people(frame: Frame, mention: Mention) -> bool:
         and (tag := t.get("target")) is not None
         and tag.detail == "people"
         for t in frame.sentence.mentions
+    )
+
+
+#: "embassy of France", "ambassade de France", "embajada de Francia", "Botschaft von Frankreich".
+_OWNER_JOINT = re.compile(r"^\s*(?:of(?:\s+the)?|de(?:\s+la)?|du|des|da|do|del|von|der|d[’'])\s*$")
+
+
+def _owns_target(frame: Frame, mention: Mention) -> bool:
+    """ "l'ambassade de France attaquée": the nation whose target it is, not one acting."""
+    sentence = frame.sentence
+    return any(
+        t.end <= mention.start
+        and _OWNER_JOINT.match(
+            sentence.lower[t.end - sentence.start : mention.start - sentence.start]
+        )
+        for t in frame.targets
     )
 
 

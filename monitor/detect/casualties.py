@@ -4,7 +4,8 @@ Conventions (documented in the README):
 - a figure is the sum of the groups a sentence lists: "killing one British and two
   American personnel" is 3, "four policemen and two civilians were killed" is 6;
 - attackers never count: "16 dead: six guards, six attackers and four civilians" is 10,
-  "killed himself" is no death;
+  "killed himself" is no death, nor are the group the responders kill ("before police shot
+  all four dead");
 - a part already counted does not add up: "six people, two of them embassy staff" is 6;
 - "no casualties", "nobody was hurt", "no injuries" give 0 (and, with no death reported
   anywhere, killed is 0 too: nobody hurt means nobody killed);
@@ -20,6 +21,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from monitor.detect.lexicon import Mention
 from monitor.detect.text import Sentence
@@ -36,8 +38,9 @@ _LEFT_STOP = re.compile(
 )
 _RIGHT_SKIP = re.compile(
     r"^\s*(?::|rose to|climbed to|reached|stood at|now stands at|has risen to|had risen to|"
-    r"included|include|includes|were|are|was|is|of|to|avec lui|avec elle|con él|de|d'|"
-    r"a(?=\s+(?:\d|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)\b))\s*"
+    r"included|include|includes|were|are|was|is|of|to|avec lui|avec elle|con él|de)(?!\w)\s*"
+    r"|^\s*(?:d'|a(?=\s+(?:\d|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|"
+    r"quince|dieci|veint|treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa|cien)))\s*"
 )
 _ACTIVE = frozenset(
     {
@@ -52,6 +55,8 @@ _ACTIVE = frozenset(
         "leaving",
         "left",
         "tuant",
+        "tötete",
+        "töteten",
         "blessant",
         "matando",
         "hiriendo",
@@ -190,6 +195,7 @@ class _Words:
     attackers: frozenset[str]
     persons: frozenset[str]
     number_re: re.Pattern[str]
+    responders: re.Pattern[str]
 
 
 @cache
@@ -197,7 +203,7 @@ def _words() -> _Words:
     path = resources.files("monitor.detect") / "data" / "numbers.toml"
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     numbers = {w: int(n) for n, ws in data["numbers"].items() for w in ws}
-    numbers.update(_compounds(numbers))
+    numbers.update(_compounds(data["compounds"], numbers))
     articles = data["articles"]["words"]
     words = sorted([*numbers, *articles], key=len, reverse=True)
     number_re = re.compile(
@@ -216,22 +222,31 @@ def _words() -> _Words:
         attackers=frozenset(data["attackers"]["words"]),
         persons=frozenset(data["persons"]["words"]),
         number_re=number_re,
+        responders=_alternation(
+            data["responders"]["agents"], r"\s+(?:\S+\s+){0,2}?", data["responders"]["verbs"]
+        ),
     )
 
 
-_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_ONES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+def _alternation(first: list[str], joint: str, second: list[str]) -> re.Pattern[str]:
+    """One of ``first``, ``joint``, one of ``second``, as whole words."""
+    one = "|".join(map(re.escape, sorted(first, key=len, reverse=True)))
+    two = "|".join(map(re.escape, sorted(second, key=len, reverse=True)))
+    return re.compile(rf"(?<!\w)(?:{one}){joint}(?:{two})(?!\w)")
 
 
-def _compounds(numbers: dict[str, int]) -> dict[str, int]:
-    """ "twenty-one", "forty five": English tens and units written together."""
-    return {
-        f"{tens}{joint}{unit}": numbers[tens] + numbers[unit]
-        for tens in _TENS
-        for unit in _ONES
-        for joint in ("-", " ")
-        if tens in numbers and unit in numbers
-    }
+def _compounds(data: dict[str, Any], numbers: dict[str, int]) -> dict[str, int]:
+    """Tens and units written together, per language: "twenty-one", "trente-deux",
+    "treinta y dos", "fünfundzwanzig" (``unit_first``)."""
+    compounds = {}
+    for spec in data.values():
+        values = numbers | spec.get("own", {})
+        for tens in spec["tens"]:
+            for unit in spec["units"]:
+                for joint in spec["joints"]:
+                    parts = (unit, tens) if spec.get("unit_first") else (tens, unit)
+                    compounds[joint.join(parts)] = values[tens] + values[unit]
+    return compounds
 
 
 def read(sentence: Sentence, background: list[tuple[int, int]] | None = None) -> SentenceFigures:
@@ -352,7 +367,35 @@ def _construction(
         count = _enumeration(near, mention.start - base - len(near), kind, leftward=True)
     if count is not None:
         count.text = f"{near.strip()} [{mention.text}] {right.strip()}"[:160]
+        clause_start = mention.start - base - len(near)
+        if _killed_by_responders(lower, clause_start, count):
+            count.attackers, count.victims = count.attackers + (count.victims or 0), None
     return count
+
+
+#: Words that point back at a group already named: "all four", "the three", "two of them".
+_ANAPHORIC_BEFORE = re.compile(r"(?:\ball|\bthe|\bremaining|\btous les|\btodos los|\btodos os)\s+$")
+_ANAPHORIC_AFTER = re.compile(r"^\s*(?:dead|of them|d'entre eux|de ellos|deles)\b")
+
+
+def _killed_by_responders(lower: str, clause_start: int, count: Count) -> bool:
+    """'before police shot all four dead': the responders killed a group already named,
+    which in an attack report is the attackers (never counted)."""
+    if not count.victims or len(count.spans) != 1:
+        return False
+    start, end = count.spans[0]
+    before = lower[clause_start:start]
+    after = lower[end:]
+    if not _words().responders.search(before) or _victims_named(after):
+        return False
+    return bool(_ANAPHORIC_BEFORE.search(before) or _ANAPHORIC_AFTER.match(after))
+
+
+def _victims_named(after: str) -> bool:
+    """'... killed the three hostages': the number names people other than attackers."""
+    words = _words()
+    head = [w.strip(",.") for w in after.split()[:3]]
+    return any(w in words.persons and w not in words.attackers for w in head)
 
 
 def _own_subset(window: str, offset: int, kind: str) -> Count | None:
@@ -384,8 +427,12 @@ def _starts_with_number(text: str) -> bool:
     match = words.number_re.match(text)
     if not match:
         return False
-    token = match.group()
-    return token[0].isdigit() or token in words.numbers or _person_follows(text[match.end() :])
+    token, rest = match.group(), text[match.end() :]
+    if words.numbers.get(token) == 0 and not token[0].isdigit():
+        # "injuring no one", "killing no civilians"; but Portuguese "morreram no sábado"
+        # (in the): "no" is a zero only before the people it counts.
+        return rest.lstrip().startswith(("one", "body")) or _person_follows(rest)
+    return token[0].isdigit() or token in words.numbers or _person_follows(rest)
 
 
 def _strip_qualifiers(text: str) -> str:
@@ -427,8 +474,13 @@ def _enumeration(window: str, offset: int, kind: str, *, leftward: bool) -> Coun
 
 
 def _items(window: str) -> list[tuple[int, str]]:
+    words = _words()
+    # "treinta y dos", "vingt et un": the conjunction inside a number splits nothing.
+    numbers = [m.span() for m in words.number_re.finditer(window)]
     items, start = [], 0
-    for match in _words().separators.finditer(window):
+    for match in words.separators.finditer(window):
+        if any(a < match.start() < b for a, b in numbers):
+            continue
         items.append((start, window[start : match.start()]))
         start = match.end()
     items.append((start, window[start:]))

@@ -40,7 +40,9 @@ _CLOCK = re.compile(
 _CONTINUED = re.compile(r",\s+(?:killing|wounding|injuring|leaving|which|that|who|in which)\b")
 _BY = re.compile(
     r"(?<!held )(?<!controlled )(?<!run )(?<!backed )(?<!armed )(?<!supported )(?<!led )"
-    r"\bby\s+(?:the\s+)?$"
+    r"(?:\bby\s+(?:the\s+)?|\bpar\s+(?:des\s+|les\s+|un\s+|une\s+|le\s+|la\s+|l')?"
+    r"|\bpor\s+(?:los\s+|las\s+|unos\s+|unas\s+|un\s+|una\s+|el\s+|la\s+)?"
+    r"|\bpel[oa]s?\s+)$"
 )
 _MONTHS = {
     m: n
@@ -92,6 +94,8 @@ _ATTACK_NOUNS = frozenset(
     }
 )
 _PAST_DAYS = 7
+#: What follows a participle used passively: "attacked in", "hit by", "targeted," (no object).
+_PASSIVE_AFTER = re.compile(r"^\s*(?:by|in|after|at|on|near|as|amid|with|,|;|:|$)")
 
 
 @dataclass
@@ -387,3 +391,13 @@ def _place_hit(frame: Frame) -> bool:
         if _PLACE_HIT.search(before):
             return True
     return False
+
+
+def participle(sentence: Sentence, mention: Mention) -> bool:
+    """ "US forces attacked in Syria", "embassy hit by rockets": an attack verb read as a
+    passive participle (no object follows), so what stands before it was attacked."""
+    word = mention.text.lower().split()[-1]
+    if not (word.endswith("ed") or word in ("hit", "struck", "shot", "set", "targeted")):
+        return False
+    rest = sentence.lower[mention.end - sentence.start :]
+    return bool(_PASSIVE_AFTER.match(rest))

@@ -16,11 +16,19 @@ from monitor.detect.lexicon import Lexicon, Mention, Site
 from monitor.detect.targets import Target
 
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
+_DIRECTION = (
+    r"(?:north|south|east|west|northern|southern|eastern|western|central|northeastern|"
+    r"northwestern|southeastern|southwestern|north-eastern|north-western|south-eastern|"
+    r"south-western)"
+)
+#: "in Iraq", "in western Niger", "Chinegodar, western Niger", "dans l'ouest du Niger",
+#: "au nord-est du Mali", "en el norte de Colombia", "no norte de Moçambique".
 _LOCATIVE = re.compile(
     r"\b(?:in|inside|near|across|throughout|of|at|en|dans|à|au|no|na|em|w|im|in der|في)\s+"
-    r"(?:the\s+|la\s+|le\s+|el\s+)?(?:(?:north|south|east|west|northern|southern|eastern|"
-    r"western|central|northeastern|northwestern|southeastern|southwestern|north-eastern|"
-    r"north-western|south-eastern|south-western)\s+)?$|,\s*$"
+    rf"(?:the\s+|la\s+|le\s+|el\s+)?(?:{_DIRECTION}\s+)?$|,\s*(?:{_DIRECTION}\s+)?$"
+    r"|(?:\bl'|\bl’|\b(?:le|el|o|au|al|ao|no)\s+)(?:nord|sud|est|ouest|centre|nord-est|nord-ouest|sud-est|"
+    r"sud-ouest|norte|sur|sul|este|leste|oeste|noreste|nordeste|noroeste|suroeste|sudoeste|"
+    r"sureste|sudeste|centro)\s+(?:du|de la|de l'|de l’|des|de|do|da)\s*$"
 )
 
 _CAPITAL = re.compile(r"\s+(?:capital|city of|port city of)\b")

@@ -19,7 +19,7 @@ from functools import cached_property
 
 from rapidfuzz import fuzz, process
 
-from monitor.detect.frames import Frame
+from monitor.detect.frames import Frame, participle
 from monitor.detect.lexicon import Lexicon, Mention, Site
 from monitor.detect.text import Sentence
 
@@ -52,7 +52,6 @@ _POSTMOD_GAP = re.compile(
     r"^\s*(?:of the|of|de la|de los|de las|del|de|des|du|d'|da|do|dos|das|der)?\s*$"
 )
 _SHIP = re.compile(r"\buss\s+(?:the\s+)?([a-z][a-z'\-]+)")
-_PASSIVE_AFTER = re.compile(r"^\s*(?:by|in|after|at|on|near|as|amid|with|,|;|:|$)")
 _NEGATED = re.compile(r"(?:\bnon-|\bnot\s+|\bno\s+)$")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 #: Demonyms naming people: "Americans", "Pakistanis", "Amerikaner".
@@ -505,11 +504,9 @@ def _role(frame: Frame, mention: Mention) -> str:
         return "neutral"
     anchor = later[0]
     between = [m for m in frame.main if mention.end <= m.start < anchor.start]
-    if any(m.has("passive") or m.has("defending") for m in between) or _participle(
-        sentence, anchor
-    ):
+    if any(m.has("passive") or m.has("defending") for m in between) or participle(sentence, anchor):
         return "patient"
-    if any(m.has("strike") and _participle(sentence, m) for m in between):
+    if any(m.has("strike") and participle(sentence, m) for m in between):
         return "patient"
     facility = mention.has("site") or (tag is not None and tag.detail == "places")
     if facility:
@@ -533,12 +530,12 @@ def _acting(frame: Frame, mention: Mention) -> bool:
                 m.text.lower() in _ACTIVE_VERBS
                 and len(gap) <= 30
                 and not _CLAUSE_GAP.search(gap)
-                and not _participle(sentence, m)
+                and not participle(sentence, m)
             ):
                 return True
         elif m.end <= mention.start and mention.start - m.end <= 60:
             gap = sentence.lower[m.end - sentence.start : mention.start - sentence.start]
-            if _agent_phrase(gap, "by") and _participle(sentence, m):
+            if _agent_phrase(gap, "by") and participle(sentence, m):
                 return True
     return False
 
@@ -549,7 +546,7 @@ def _by_agent(sentence: Sentence, anchor: Mention, mention: Mention) -> bool:
     gap = sentence.lower[anchor.end - sentence.start : mention.start - sentence.start]
     if anchor.has("attack") and _agent_phrase(gap):
         return True  # "Angriff der Terrormiliz", "attack by militants"
-    return _participle(sentence, anchor) and _agent_phrase(gap, "by")
+    return participle(sentence, anchor) and _agent_phrase(gap, "by")
 
 
 def _agent_phrase(gap: str, *marks: str) -> bool:
@@ -574,14 +571,6 @@ def _same_clause_after(sentence: Sentence, anchor: Mention, mention: Mention) ->
         return False  # "un missile houthi", "des drones iraniens": whose weapon, not its target
     # "warplanes and warships struck...": a subject joined to the weapon, not its target
     return not _CLAUSE_GAP.search(gap) and not _CHAIN.match(gap)
-
-
-def _participle(sentence: Sentence, mention: Mention) -> bool:
-    word = mention.text.lower().split()[-1]
-    if not (word.endswith("ed") or word in ("hit", "struck", "shot", "set", "targeted")):
-        return False
-    rest = sentence.lower[mention.end - sentence.start :]
-    return bool(_PASSIVE_AFTER.match(rest))
 
 
 def _hurt(frame: Frame, mention: Mention) -> bool:
