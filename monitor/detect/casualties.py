@@ -345,8 +345,6 @@ def _construction(
     left = lower[left_start : mention.start - base]
     near = _left_window(left)
     zero = _zero_before(near)
-    if zero:
-        return Count(kind, 0, text=f"{zero} … {mention.text}")
     right_start = mention.end - base
     right = lower[right_start : right_ceiling - base]
     if stop := _STOP.search(right):
@@ -355,6 +353,10 @@ def _construction(
     offset = right_start + (skipped.end() if skipped else 0)
     right = right[skipped.end() :] if skipped else right
     lead = _strip_qualifiers(right.strip())
+    if zero and not _starts_with_number(lead):
+        # A count right after the word outweighs a negation before it: Portuguese "no"
+        # is also "in the" ("no norte de Moçambique, matando cinco civis": five).
+        return Count(kind, 0, text=f"{zero} … {mention.text}")
     if lead.startswith(_words().approximate):
         return None  # "wounded dozens": a figure nobody can add up
     if _starts_with_number(lead):
