@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from typer.testing import CliRunner
 
 from monitor.cli import app
+from monitor.pipeline import Pipeline
 from monitor.records import Attack
 from monitor.store import repository as repo
 from monitor.store.database import Database
@@ -258,12 +259,12 @@ def _items(db: Database) -> list[Item]:
         return list(session.exec(select(Item).order_by(col(Item.id))).all())
 
 
-def test_a_report_that_ties_two_incidents_together_merges_them(db: Database) -> None:
+def ingest_two_fragments_and_the_report_that_ties_them(db: Database) -> Pipeline:
+    """An archive item with no date and a dated one with no place make two incidents,
+    until a report gives both the place and the date (a Monday, as the first says)."""
     pipeline, detector = scripted_pipeline(SETTINGS, db)
-    # An archive item with no date, and a dated one with no place: two incidents...
     detector.say("undated", replace(ASAD, event_date=None))
     detector.say("vague", replace(ASAD, place=None, site=None))
-    # ...until a report gives both the place and the date (a Monday, as the first says).
     detector.say("full", ASAD)
     undated = replace(entry("undated", "Rockets hit Ain al-Asad on Monday.", DAY), published=None)
     ingest_all(
@@ -277,6 +278,11 @@ def test_a_report_that_ties_two_incidents_together_merges_them(db: Database) -> 
             ),
         ],
     )
+    return pipeline
+
+
+def test_a_report_that_ties_two_incidents_together_merges_them(db: Database) -> None:
+    ingest_two_fragments_and_the_report_that_ties_them(db)
     kept, gone = incidents(db)
     assert (kept.sources_count, kept.outlets_count, kept.event_date) == (3, 3, DAY)
     assert (gone.sources_count, gone.merged_into_id) == (0, kept.id)

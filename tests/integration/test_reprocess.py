@@ -12,7 +12,13 @@ from monitor.reprocess import reprocess
 from monitor.store import repository as repo
 from monitor.store.database import Database
 from monitor.store.models import Delivery, Incident
-from tests.integration.test_incidents import ASAD, DAY, ERBIL, WIRE
+from tests.integration.test_incidents import (
+    ASAD,
+    DAY,
+    ERBIL,
+    WIRE,
+    ingest_two_fragments_and_the_report_that_ties_them,
+)
 from tests.integration.test_pipeline_store import SETTINGS
 from tests.scripted import entry, feed, ingest_all, scripted_pipeline
 
@@ -142,22 +148,7 @@ def _all_deliveries(db: Database) -> list[Delivery]:
 
 
 def test_incidents_merged_at_ingest_are_rebuilt_under_the_same_id(db: Database) -> None:
-    pipeline, detector = scripted_pipeline(SETTINGS, db)
-    detector.say("undated", replace(ASAD, event_date=None))
-    detector.say("vague", replace(ASAD, place=None, site=None))
-    detector.say("full", ASAD)
-    undated = replace(entry("undated", "Rockets hit Ain al-Asad on Monday.", DAY), published=None)
-    ingest_all(
-        pipeline,
-        [
-            (feed(db, "archive"), undated),
-            (feed(db, "wire"), entry("vague", "Rockets hit a base in Iraq.", DAY)),
-            (
-                feed(db, "paper"),
-                entry("full", "On Monday rockets struck the Ain al-Asad base.", DAY),
-            ),
-        ],
-    )
+    pipeline = ingest_two_fragments_and_the_report_that_ties_them(db)
     before = state(db)
     reprocess(pipeline)
     after = state(db)
